@@ -1,0 +1,1 @@
+"""forum: discussion forums and blog comments, built around moderation."""

@@ -1,0 +1,86 @@
+"""Tortoise configuration, start/stop, and the migration runner.
+
+One app label (`forum`) holds every model; its migration history is the top-level
+`migrations/` folder, importable as `forum.migrations` (see pyproject's package-dir).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from tortoise import Tortoise
+from tortoise.context import TortoiseContext
+from tortoise.migrations.api import migrate as tortoise_migrate
+
+from forum.settings import Settings, database_url_from_env
+
+APP_LABEL = "forum"
+MODELS_MODULE = "forum.models"
+MIGRATIONS_MODULE = "forum.migrations"
+
+
+def _with_pool_size(url: str, pool_size: int) -> str:
+    """Size asyncpg's pool from settings unless the URL already says so."""
+    if not url.startswith(("postgres://", "postgresql://", "asyncpg://")):
+        return url
+    parts = urlsplit(url)
+    query = dict(parse_qsl(parts.query))
+    query.setdefault("maxsize", str(pool_size))
+    query.setdefault("minsize", "1")
+    return urlunsplit(parts._replace(query=urlencode(query)))
+
+
+def tortoise_config(database_url: str, pool_size: int = 10) -> dict[str, Any]:
+    """The Tortoise config dict for a database URL."""
+    return {
+        "connections": {"default": _with_pool_size(database_url, pool_size)},
+        "apps": {
+            APP_LABEL: {
+                "models": [MODELS_MODULE],
+                "migrations": MIGRATIONS_MODULE,
+                "default_connection": "default",
+            }
+        },
+        "use_tz": True,
+        "timezone": "UTC",
+    }
+
+
+# Read by `python -m tortoise makemigrations` through [tool.tortoise] in pyproject.toml.
+TORTOISE_ORM = tortoise_config(database_url_from_env())
+
+
+def _prepare_sqlite_folder(database_url: str) -> None:
+    if database_url.startswith("sqlite://") and ":memory:" not in database_url:
+        Path(database_url.removeprefix("sqlite://")).parent.mkdir(parents=True, exist_ok=True)
+
+
+async def start(settings: Settings) -> TortoiseContext:
+    """Connect Tortoise for this process.
+
+    The global fallback makes the context visible to request tasks that uvicorn starts
+    outside the lifespan task, which contextvars alone would not reach.
+    """
+    _prepare_sqlite_folder(settings.database_url)
+    return await Tortoise.init(
+        config=tortoise_config(settings.database_url, settings.db_pool_size),
+        _enable_global_fallback=True,
+    )
+
+
+async def stop(context: TortoiseContext | None = None) -> None:
+    """Close every connection; safe to call twice."""
+    if context is not None:
+        await context.close_connections()
+    await Tortoise.close_connections()
+
+
+async def migrate(settings: Settings) -> None:
+    """Apply pending migrations; a no-op on an up-to-date database."""
+    _prepare_sqlite_folder(settings.database_url)
+    try:
+        await tortoise_migrate(config=tortoise_config(settings.database_url, settings.db_pool_size))
+    finally:
+        await Tortoise.close_connections()

@@ -1,0 +1,150 @@
+"""Storage: Tortoise models with their fields, indexes and relations, and no business rules.
+
+Statuses are enums stored as short strings, so a row read by hand still says what it means.
+Every thread and comment carries an `import_key`: a stable identity that makes imports
+idempotent and lets an export be restored into the same database without duplicates.
+Comments posted through the web get a random one.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any
+
+from tortoise import fields
+from tortoise.indexes import Index
+from tortoise.models import Model
+
+
+class ThreadStatus(StrEnum):
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+class CommentStatus(StrEnum):
+    VISIBLE = "visible"
+    PENDING = "pending"
+    HIDDEN = "hidden"
+    DELETED = "deleted"
+
+
+class Role(StrEnum):
+    MODERATOR = "moderator"
+    ADMIN = "admin"
+
+
+class Thread(Model):
+    """A discussion: a blog post (or page) and the comments under it."""
+
+    id = fields.IntField(primary_key=True)
+    slug = fields.CharField(max_length=120, unique=True)
+    title = fields.CharField(max_length=300)
+    url = fields.CharField(max_length=2000, null=True, db_index=True)
+    body_html = fields.TextField(default="")
+    source = fields.CharField(max_length=500, null=True)
+    import_key = fields.CharField(max_length=255, unique=True)
+    status = fields.CharEnumField(ThreadStatus, max_length=16, default=ThreadStatus.OPEN)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    updated_at = fields.DatetimeField(auto_now=True)
+    last_activity_at = fields.DatetimeField(db_index=True)
+
+    comments: fields.ReverseRelation[Comment]
+
+    class Meta:
+        table = "thread"
+
+    def __str__(self) -> str:
+        return self.slug
+
+
+class Comment(Model):
+    """One comment or reply: `text` is what the poster sent, `html` its sanitised form."""
+
+    id = fields.IntField(primary_key=True)
+    thread: fields.ForeignKeyRelation[Thread] = fields.ForeignKeyField(
+        "forum.Thread", related_name="comments", on_delete=fields.CASCADE
+    )
+    parent: fields.ForeignKeyNullableRelation[Comment] = fields.ForeignKeyField(
+        "forum.Comment", related_name="replies", null=True, on_delete=fields.SET_NULL
+    )
+    author = fields.CharField(max_length=80, default="Anonymous")
+    text = fields.TextField()
+    html = fields.TextField()
+    status = fields.CharEnumField(CommentStatus, max_length=16, default=CommentStatus.VISIBLE)
+    import_key = fields.CharField(max_length=255, unique=True)
+    ip_hash = fields.CharField(max_length=64, null=True)
+    created_at = fields.DatetimeField()
+    edited_at = fields.DatetimeField(null=True)
+
+    replies: fields.ReverseRelation[Comment]
+    thread_id: int
+    parent_id: int | None
+
+    class Meta:
+        table = "comment"
+        # The thread page reads one thread's comments in order; the index and moderation
+        # views filter by status and sort by time.
+        indexes = (
+            Index(fields=("thread_id", "created_at"), name="comment_thread_created_idx"),
+            Index(fields=("status", "created_at"), name="comment_status_created_idx"),
+        )
+
+    def __str__(self) -> str:
+        return f"comment {self.id} on thread {self.thread_id}"
+
+
+class Moderator(Model):
+    """A person who may act on the moderation queue. Admins also manage moderators."""
+
+    id = fields.IntField(primary_key=True)
+    username = fields.CharField(max_length=64, unique=True)
+    password_hash = fields.CharField(max_length=255)
+    role = fields.CharEnumField(Role, max_length=16, default=Role.MODERATOR)
+    is_active = fields.BooleanField(default=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    last_login_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "moderator"
+
+    def __str__(self) -> str:
+        return self.username
+
+
+class AppendOnlyError(RuntimeError):
+    """Raised when code tries to change or remove an audit entry."""
+
+
+class ModerationAction(Model):
+    """One entry of the audit log: who did what to which comment, with before and after.
+
+    Rows are written once and never changed or deleted: `save` and `delete` refuse.
+    """
+
+    id = fields.IntField(primary_key=True)
+    moderator: fields.ForeignKeyNullableRelation[Moderator] = fields.ForeignKeyField(
+        "forum.Moderator", related_name="actions", null=True, on_delete=fields.RESTRICT
+    )
+    comment: fields.ForeignKeyNullableRelation[Comment] = fields.ForeignKeyField(
+        "forum.Comment", related_name="moderation_actions", null=True, on_delete=fields.RESTRICT
+    )
+    thread: fields.ForeignKeyNullableRelation[Thread] = fields.ForeignKeyField(
+        "forum.Thread", related_name="moderation_actions", null=True, on_delete=fields.RESTRICT
+    )
+    action = fields.CharField(max_length=32)
+    reason = fields.TextField(default="")
+    before = fields.JSONField(null=True)
+    after = fields.JSONField(null=True)
+    created_at = fields.DatetimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        table = "moderation_action"
+
+    async def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._saved_in_db:
+            await super().save(*args, **kwargs)
+            return
+        raise AppendOnlyError("moderation actions are append-only")
+
+    async def delete(self, *args: Any, **kwargs: Any) -> None:
+        raise AppendOnlyError("moderation actions are append-only")
