@@ -1,0 +1,41 @@
+"""Importers turn a document into plain dataclasses; they never touch the database.
+
+Each format module offers `detect(peek: str) -> bool` and `parse(data, name)`. What they
+return goes through `forum.services.imports`, which hands every comment to the same
+service a posted comment goes through.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+class ImportFormatError(ValueError):
+    """The document cannot be read as the format it was taken for; the message says why."""
+
+
+@dataclass(frozen=True)
+class ImportedComment:
+    """A comment as found in a document. `key` is stable across re-imports of that document."""
+
+    key: str
+    text: str
+    author: str = "Anonymous"
+    parent_key: str | None = None
+    created_at: datetime | None = None
+    status: str = "visible"
+
+
+@dataclass(frozen=True)
+class ImportedThread:
+    """A post and its comments, in document order (a parent always before its replies)."""
+
+    key: str
+    title: str
+    body_html: str
+    comments: tuple[ImportedComment, ...] = ()
+    slug: str | None = None
+    url: str | None = None
+    source: str | None = None
+    warnings: tuple[str, ...] = field(default_factory=tuple)

@@ -1,0 +1,100 @@
+"""`create_app(settings)`: the only place where routes, middleware and lifespan are wired."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+
+from jinja2 import pass_context
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+from starlette.templating import Jinja2Templates
+from tortoise import connections
+
+from forum import db
+from forum.errors import DomainError
+from forum.settings import Settings
+from forum.web import errors, pages
+
+PACKAGE_DIR = Path(__file__).parent
+
+
+def _relative_time(when: datetime, now: datetime | None = None) -> str:
+    seconds = int(((now or datetime.now(UTC)) - when).total_seconds())
+    for unit, size in (
+        ("year", 31_536_000),
+        ("month", 2_592_000),
+        ("day", 86_400),
+        ("hour", 3_600),
+        ("minute", 60),
+    ):
+        if seconds >= size:
+            n = seconds // size
+            return f"{n} {unit}{'s' if n != 1 else ''} ago"
+    return "just now"
+
+
+@pass_context
+def _path_for(context: dict, name: str, /, **params: str) -> str:
+    """Site-relative links, so pages never echo a client-supplied Host header."""
+    return str(context["request"].app.url_path_for(name, **params))
+
+
+def _templates() -> Jinja2Templates:
+    templates = Jinja2Templates(directory=PACKAGE_DIR / "templates")
+    templates.env.globals["path_for"] = _path_for
+    templates.env.filters["ago"] = _relative_time
+    templates.env.filters["isotime"] = lambda when: when.astimezone(UTC).isoformat()
+    templates.env.filters["fulltime"] = lambda when: when.astimezone(UTC).strftime(
+        "%-d %B %Y, %H:%M UTC"
+    )
+    return templates
+
+
+async def healthz(request: Request) -> Response:
+    """200 when the database answers, 503 when it does not."""
+    try:
+        await connections.get("default").execute_query("SELECT 1")
+    except Exception as exc:  # any failure to reach the database means unhealthy
+        return JSONResponse({"status": "unavailable", "database": str(exc)[:200]}, 503)
+    return JSONResponse({"status": "ok", "database": "ok"})
+
+
+def create_app(settings: Settings) -> Starlette:
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        context = await db.start(settings)
+        try:
+            yield
+        finally:
+            await db.stop(context)
+
+    app = Starlette(
+        debug=False,
+        routes=[
+            Route("/", pages.index, name="index"),
+            Route("/t/{slug}", pages.thread_page, name="thread"),
+            Route("/healthz", healthz, name="healthz"),
+            Mount("/static", StaticFiles(directory=PACKAGE_DIR / "static"), name="static"),
+        ],
+        exception_handlers={
+            DomainError: errors.domain_error,
+            HTTPException: errors.http_error,
+            Exception: errors.server_error,
+        },
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.templates = _templates()
+    return app
+
+
+def app_from_env() -> Starlette:
+    """Factory for `uvicorn --factory` (several workers each build their own app)."""
+    return create_app(Settings.from_env())

@@ -1,0 +1,225 @@
+"""The `forum` command: a thin shell that parses arguments and calls services."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import sys
+from collections.abc import Awaitable, Callable, Sequence
+from pathlib import Path
+
+from tqdm import tqdm
+
+from forum import db
+from forum.errors import DomainError
+from forum.models import Role, Thread
+from forum.services import accounts, exports, imports
+from forum.settings import Settings, SettingsError
+
+PROGRESS_MIN_FILES = 20
+
+
+class CommandError(Exception):
+    """A message for the user; the command exits with status 1 (2 for usage)."""
+
+    def __init__(self, message: str, status: int = 1) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+async def _with_db(settings: Settings, work: Callable[[], Awaitable[int]]) -> int:
+    await db.migrate(settings)
+    context = await db.start(settings)
+    try:
+        return await work()
+    finally:
+        await db.stop(context)
+
+
+def _describe(report: imports.FileReport) -> str:
+    if report.error:
+        return f"error: {report.error}"
+    parts = []
+    for t in report.threads:
+        state = "created" if t.created else "unchanged"
+        parts.append(
+            f"thread {t.slug} {state}, comments {t.comments_created} created, "
+            f"{t.comments_unchanged} unchanged"
+        )
+    line = f"{report.path} [{report.format}]: " + ("; ".join(parts) or "no threads")
+    return line + "".join(f"\n  warning: {w}" for w in report.warnings)
+
+
+async def run_import(paths: Sequence[Path], *, quiet: bool = False) -> list[imports.FileReport]:
+    """Import with per-file lines on stdout and a progress bar on a terminal."""
+    files = list(imports.expand_paths(paths))
+    missing = [p for p in paths if not p.exists()]
+    bar = tqdm(
+        total=len(files),
+        unit="file",
+        file=sys.stderr,
+        disable=quiet or len(files) < PROGRESS_MIN_FILES or not sys.stderr.isatty(),
+    )
+    reports = [
+        imports.FileReport(path=str(p), error=f"{p}: no such file or folder") for p in missing
+    ]
+    for path in files:
+        report = await imports.import_file(path)
+        reports.append(report)
+        bar.update(1)
+        if not quiet:
+            bar.write(_describe(report), file=sys.stdout)
+    bar.close()
+    for report in reports[: len(missing)]:
+        print(_describe(report))
+    if not quiet:
+        threads = [t for r in reports for t in r.threads]
+        print(
+            f"{len(files)} file(s): {sum(t.created for t in threads)} thread(s) created, "
+            f"{sum(not t.created for t in threads)} unchanged; "
+            f"{sum(t.comments_created for t in threads)} comment(s) created, "
+            f"{sum(t.comments_unchanged for t in threads)} unchanged; "
+            f"{sum(not r.ok for r in reports)} error(s)"
+        )
+    return reports
+
+
+async def seed_if_empty(settings: Settings) -> None:
+    """On an empty database, import the bundled seed documents so the first run has content."""
+    if await Thread.exists():
+        return
+    if not settings.seeds_dir.is_dir():
+        print(f"no seeds folder at {settings.seeds_dir}; starting empty", file=sys.stderr)
+        return
+    print(f"empty database: importing {settings.seeds_dir}", file=sys.stderr)
+    await run_import([settings.seeds_dir], quiet=True)
+
+
+def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    import uvicorn
+
+    async def prepare() -> int:
+        if not args.no_seeds:
+            await seed_if_empty(settings)
+        return 0
+
+    asyncio.run(_with_db(settings, prepare))
+    uvicorn.run(
+        "forum.app:app_from_env",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        proxy_headers=True,
+        log_level=args.log_level,
+    )
+    return 0
+
+
+def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
+    asyncio.run(db.migrate(settings))
+    print("database is up to date")
+    return 0
+
+
+def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
+    async def work() -> int:
+        reports = await run_import(args.paths, quiet=args.quiet)
+        return 0 if all(r.ok for r in reports) else 1
+
+    return asyncio.run(_with_db(settings, work))
+
+
+def _read_password(args: argparse.Namespace) -> str:
+    if args.password_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    if not sys.stdin.isatty():
+        raise CommandError("no terminal to ask for a password: use --password-stdin", 2)
+    first = getpass.getpass("Password: ")
+    if first != getpass.getpass("Password (again): "):
+        raise CommandError("the two passwords differ")
+    return first
+
+
+def cmd_create_moderator(args: argparse.Namespace, settings: Settings) -> int:
+    password = _read_password(args)
+
+    async def work() -> int:
+        moderator = await accounts.create_moderator(args.username, password, Role(args.role))
+        print(f"created {moderator.role} {moderator.username}")
+        return 0
+
+    return asyncio.run(_with_db(settings, work))
+
+
+def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
+    async def work() -> int:
+        if args.output == "-":
+            count = await exports.write_export(sys.stdout)
+        else:
+            with open(args.output, "w", encoding="utf-8") as out:
+                count = await exports.write_export(out)
+        print(f"exported {count} thread(s)", file=sys.stderr)
+        return 0
+
+    return asyncio.run(_with_db(settings, work))
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="forum",
+        description="Discussion forums and blog comments, built around moderation.",
+        epilog="Configuration comes from FORUM_* environment variables (see README).",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    serve = sub.add_parser("serve", help="apply migrations and run the web server")
+    serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+    serve.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
+    serve.add_argument(
+        "--no-seeds", action="store_true", help="do not import seeds/ into an empty database"
+    )
+    serve.add_argument(
+        "--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"]
+    )
+    serve.set_defaults(func=cmd_serve)
+
+    migrate = sub.add_parser("migrate", help="apply pending database migrations")
+    migrate.set_defaults(func=cmd_migrate)
+
+    imp = sub.add_parser("import", help="import documents (scraped page text, forum JSON exports)")
+    imp.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="files or folders")
+    imp.add_argument("--quiet", "-q", action="store_true", help="print errors only")
+    imp.set_defaults(func=cmd_import)
+
+    mod = sub.add_parser("create-moderator", help="create a moderator account")
+    mod.add_argument("username")
+    mod.add_argument("--role", choices=[r.value for r in Role], default=Role.MODERATOR.value)
+    mod.add_argument(
+        "--password-stdin", action="store_true", help="read the password from standard input"
+    )
+    mod.set_defaults(func=cmd_create_moderator)
+
+    exp = sub.add_parser("export", help="write every thread and comment as JSON")
+    exp.add_argument(
+        "--output", "-o", default="-", metavar="FILE", help="file to write (default: stdout)"
+    )
+    exp.set_defaults(func=cmd_export)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        settings = Settings.from_env()
+        return args.func(args, settings)
+    except (SettingsError, CommandError) as exc:
+        print(f"forum: {exc}", file=sys.stderr)
+        return getattr(exc, "status", 2)
+    except DomainError as exc:
+        print(f"forum: {exc.message}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130

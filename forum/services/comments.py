@@ -1,0 +1,126 @@
+"""The one way a comment enters the database: validate -> sanitise -> store.
+
+Pages, the API, the CLI and every importer call `post_comment`; there is no side path.
+Imports differ only in what they may carry (an existing key, an original timestamp, a
+non-visible status, a parent that is no longer visible) and in that a closed thread still
+accepts them, which is what restoring an export needs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import StrEnum
+
+from forum.content.sanitize import render_comment
+from forum.errors import Conflict, Invalid
+from forum.models import Comment, CommentStatus, Thread, ThreadStatus
+
+MAX_TEXT_CHARS = 10_000
+MAX_AUTHOR_CHARS = 80
+ANONYMOUS = "Anonymous"
+# C0 controls except tab, newline and carriage return; DEL; C1 controls.
+CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+class Origin(StrEnum):
+    WEB = "web"
+    IMPORT = "import"
+
+
+@dataclass(frozen=True)
+class NewComment:
+    """What a poster (or an importer) supplies."""
+
+    text: str
+    author: str | None = None
+    parent_id: int | None = None
+
+
+def clean_text(text: str) -> str:
+    """The comment text to store, or Invalid with a message a reader can act on."""
+    if not isinstance(text, str):
+        raise Invalid("The comment text must be a string.", field="text")
+    if CONTROL_CHARS.search(text):
+        raise Invalid("The comment contains control characters; remove them.", field="text")
+    text = text.replace("\r\n", "\n").replace("\r", "\n").strip()
+    if not text:
+        raise Invalid("Write something before posting: the comment is empty.", field="text")
+    if len(text) > MAX_TEXT_CHARS:
+        raise Invalid(
+            f"The comment is {len(text):,} characters long; the limit is {MAX_TEXT_CHARS:,}.",
+            field="text",
+        )
+    return text
+
+
+def clean_author(author: str | None) -> str:
+    """The display name to store; an empty name becomes "Anonymous"."""
+    if author is None:
+        return ANONYMOUS
+    if not isinstance(author, str):
+        raise Invalid("The name must be a string.", field="author")
+    if CONTROL_CHARS.search(author) or "\n" in author or "\t" in author:
+        raise Invalid("The name contains control characters; remove them.", field="author")
+    author = " ".join(author.split())
+    if len(author) > MAX_AUTHOR_CHARS:
+        raise Invalid(
+            f"The name is {len(author)} characters long; the limit is {MAX_AUTHOR_CHARS}.",
+            field="author",
+        )
+    return author or ANONYMOUS
+
+
+def hash_ip(ip: str | None, secret: str) -> str | None:
+    """A keyed hash of the poster's address: enough to group abuse, never the address."""
+    if not ip:
+        return None
+    return hmac.new(secret.encode(), ip.encode(), hashlib.sha256).hexdigest()
+
+
+async def _check_parent(thread: Thread, parent_id: int, origin: Origin) -> None:
+    parent = await Comment.get_or_none(id=parent_id).only("id", "thread_id", "status")
+    if parent is None or parent.thread_id != thread.id:
+        raise Invalid("The comment you are replying to is not in this thread.", field="parent_id")
+    if origin is Origin.WEB and parent.status != CommentStatus.VISIBLE:
+        raise Invalid("The comment you are replying to is no longer shown.", field="parent_id")
+
+
+async def post_comment(
+    thread: Thread,
+    new: NewComment,
+    *,
+    origin: Origin = Origin.WEB,
+    ip: str | None = None,
+    secret: str = "",
+    import_key: str | None = None,
+    created_at: datetime | None = None,
+    status: CommentStatus = CommentStatus.VISIBLE,
+) -> Comment:
+    """Validate, sanitise and store one comment; update the thread's last activity."""
+    if origin is Origin.WEB and thread.status == ThreadStatus.CLOSED:
+        raise Conflict("This thread is closed to new comments.")
+    text = clean_text(new.text)
+    author = clean_author(new.author)
+    if new.parent_id is not None:
+        await _check_parent(thread, new.parent_id, origin)
+    when = created_at or datetime.now(UTC)
+    comment = await Comment.create(
+        thread_id=thread.id,
+        parent_id=new.parent_id,
+        author=author,
+        text=text,
+        html=render_comment(text),
+        status=status,
+        import_key=import_key or f"forum:{uuid.uuid4().hex}",
+        ip_hash=hash_ip(ip, secret),
+        created_at=when,
+    )
+    if status == CommentStatus.VISIBLE and when > thread.last_activity_at:
+        thread.last_activity_at = when
+        await Thread.filter(id=thread.id, last_activity_at__lt=when).update(last_activity_at=when)
+    return comment

@@ -1,0 +1,160 @@
+"""Threads: creating them, listing them, and building a thread's comment tree.
+
+The tree is built in memory from one ordered query, so a thread page costs two queries
+however many comments it has.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from tortoise.expressions import Q
+from tortoise.functions import Count
+
+from forum.content.sanitize import clean_body
+from forum.errors import Invalid, NotFound
+from forum.models import Comment, CommentStatus, Thread
+
+MAX_SLUG_CHARS = 80
+MAX_TITLE_CHARS = 300
+DELETED_TEXT = "[deleted]"
+
+
+def slugify(title: str) -> str:
+    """A readable, ASCII, URL-safe slug from a title ("thread" when nothing is left)."""
+    ascii_title = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
+    ascii_title = re.sub(r"'", "", ascii_title.lower())
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_title).strip("-")
+    if len(slug) > MAX_SLUG_CHARS:
+        slug = slug[:MAX_SLUG_CHARS].rsplit("-", 1)[0]
+    return slug or "thread"
+
+
+async def _free_slug(base: str) -> str:
+    taken = set(
+        await Thread.filter(Q(slug=base) | Q(slug__startswith=f"{base}-")).values_list(
+            "slug", flat=True
+        )
+    )
+    if base not in taken:
+        return base
+    n = 2
+    while f"{base}-{n}" in taken:
+        n += 1
+    return f"{base}-{n}"
+
+
+async def create_thread(
+    *,
+    title: str,
+    body_html: str,
+    import_key: str,
+    slug: str | None = None,
+    url: str | None = None,
+    source: str | None = None,
+    created_at: datetime | None = None,
+) -> Thread:
+    """Store a new thread; the body is sanitised here, whatever produced it."""
+    title = " ".join(title.split())
+    if not title:
+        raise Invalid("A thread needs a title.", field="title")
+    if len(title) > MAX_TITLE_CHARS:
+        raise Invalid(f"The title is longer than {MAX_TITLE_CHARS} characters.", field="title")
+    when = created_at or datetime.now(UTC)
+    return await Thread.create(
+        slug=await _free_slug(slugify(slug or title)),
+        title=title,
+        body_html=clean_body(body_html),
+        import_key=import_key,
+        url=url,
+        source=source,
+        created_at=when,
+        last_activity_at=when,
+    )
+
+
+async def get_thread(slug: str) -> Thread:
+    thread = await Thread.get_or_none(slug=slug)
+    if thread is None:
+        raise NotFound(f"There is no thread at /t/{slug}.")
+    return thread
+
+
+@dataclass(frozen=True)
+class ThreadSummary:
+    id: int
+    slug: str
+    title: str
+    comment_count: int
+    last_activity_at: datetime
+
+
+async def list_threads(*, limit: int = 50, offset: int = 0) -> list[ThreadSummary]:
+    """Threads with their visible comment counts, most recent activity first."""
+    rows = (
+        await Thread.annotate(
+            comment_count=Count("comments", _filter=Q(comments__status=CommentStatus.VISIBLE))
+        )
+        .order_by("-last_activity_at", "-id")
+        .limit(limit)
+        .offset(offset)
+        .values("id", "slug", "title", "comment_count", "last_activity_at")
+    )
+    return [ThreadSummary(**row) for row in rows]
+
+
+async def count_threads() -> int:
+    return await Thread.all().count()
+
+
+@dataclass
+class CommentNode:
+    """A comment as a reader sees it: removed comments keep their place as "[deleted]"."""
+
+    id: int
+    parent_id: int | None
+    author: str
+    html: str
+    created_at: datetime
+    edited_at: datetime | None
+    removed: bool
+    replies: list[CommentNode] = field(default_factory=list)
+
+
+def _prune(nodes: list[CommentNode]) -> list[CommentNode]:
+    """Drop removed comments that have no visible reply below them."""
+    kept = []
+    for node in nodes:
+        node.replies = _prune(node.replies)
+        if not node.removed or node.replies:
+            kept.append(node)
+    return kept
+
+
+async def comment_tree(thread: Thread) -> list[CommentNode]:
+    """The thread's comments as a tree in posting order, from one query."""
+    rows = (
+        await Comment.filter(thread_id=thread.id)
+        .order_by("created_at", "id")
+        .values("id", "parent_id", "author", "html", "status", "created_at", "edited_at")
+    )
+    nodes: dict[int, CommentNode] = {}
+    roots: list[CommentNode] = []
+    for row in rows:
+        removed = row["status"] != CommentStatus.VISIBLE
+        node = CommentNode(
+            id=row["id"],
+            parent_id=row["parent_id"],
+            author="" if removed else row["author"],
+            html="" if removed else row["html"],
+            created_at=row["created_at"],
+            edited_at=row["edited_at"],
+            removed=removed,
+        )
+        nodes[node.id] = node
+        parent = nodes.get(row["parent_id"]) if row["parent_id"] else None
+        (parent.replies if parent else roots).append(node)
+    return _prune(roots)

@@ -1,0 +1,66 @@
+"""One place that turns errors into responses: JSON under /api, an HTML page elsewhere.
+
+Domain errors carry their own status and message; anything unexpected is logged with its
+traceback and answered with a plain 500 that reveals nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from forum.errors import DomainError, RateLimited
+
+log = logging.getLogger("forum")
+
+HTTP_MESSAGES = {
+    404: "There is nothing at this address.",
+    405: "This address does not accept that method.",
+    500: "Something went wrong on our side. Please try again in a moment.",
+}
+
+
+def _wants_json(request: Request) -> bool:
+    return request.url.path.startswith("/api/")
+
+
+def _respond(
+    request: Request, status: int, code: str, message: str, field: str | None = None
+) -> Response:
+    headers = {}
+    if _wants_json(request):
+        error: dict[str, str] = {"code": code, "message": message}
+        if field:
+            error["field"] = field
+        return JSONResponse({"error": error}, status_code=status, headers=headers)
+    return request.app.state.templates.TemplateResponse(
+        request,
+        "errors/error.html",
+        {"status": status, "message": message, "field": field},
+        status_code=status,
+        headers=headers,
+    )
+
+
+async def domain_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, DomainError)
+    response = _respond(request, exc.status, exc.code, exc.message, exc.field)
+    if isinstance(exc, RateLimited):
+        response.headers["Retry-After"] = str(exc.retry_after)
+    return response
+
+
+async def http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    message = HTTP_MESSAGES.get(exc.status_code, str(exc.detail))
+    response = _respond(request, exc.status_code, f"http_{exc.status_code}", message)
+    response.headers.update(exc.headers or {})
+    return response
+
+
+async def server_error(request: Request, exc: Exception) -> Response:
+    log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    return _respond(request, 500, "server_error", HTTP_MESSAGES[500])
