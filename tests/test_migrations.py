@@ -1,0 +1,98 @@
+"""Migrations from empty on SQLite and PostgreSQL, and models in step with them."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import asyncpg
+import pytest
+from tortoise.migrations.autodetector import MigrationAutodetector
+
+from forum import db
+from forum.models import Thread
+from tests.conftest import (
+    DEFAULT_POSTGRES_URL,
+    asyncpg_dsn,
+    create_postgres_database,
+    drop_postgres_database,
+    make_settings,
+    postgres_available,
+    require_or_skip,
+)
+
+EXPECTED_TABLES = {"thread", "comment", "moderator", "moderation_action"}
+
+
+async def test_sqlite_from_empty(tmp_path):
+    settings = make_settings(tmp_path / "data", f"sqlite://{tmp_path / 'data' / 'new.sqlite3'}")
+    await db.migrate(settings)
+    await db.migrate(settings)  # a second run finds nothing to do
+    context = await db.start(settings)
+    try:
+        conn = context.db()
+        _, rows = await conn.execute_query("SELECT name FROM sqlite_master WHERE type='table'")
+        assert {row["name"] for row in rows} >= EXPECTED_TABLES
+        _, rows = await conn.execute_query("SELECT name FROM sqlite_master WHERE type='index'")
+        names = {row["name"] for row in rows}
+        assert {"comment_thread_created_idx", "comment_status_created_idx"} <= names
+        assert await Thread.all().count() == 0
+    finally:
+        await db.stop(context)
+
+
+async def test_postgres_from_empty():
+    server = os.environ.get("FORUM_TEST_POSTGRES_URL", DEFAULT_POSTGRES_URL)
+    reason = await postgres_available(server)
+    if reason:
+        require_or_skip(reason)
+    url = await create_postgres_database(server)
+    try:
+        await db.migrate(make_settings(Path("."), url))
+        conn = await asyncpg.connect(asyncpg_dsn(url))
+        try:
+            tables = {
+                r["tablename"]
+                for r in await conn.fetch(
+                    "SELECT tablename FROM pg_tables WHERE schemaname='public'"
+                )
+            }
+            indexes = {
+                r["indexname"]
+                for r in await conn.fetch(
+                    "SELECT indexname FROM pg_indexes WHERE schemaname='public'"
+                )
+            }
+            applied = await conn.fetchval("SELECT count(*) FROM tortoise_migrations")
+        finally:
+            await conn.close()
+        assert tables >= EXPECTED_TABLES
+        assert "comment_thread_created_idx" in indexes
+        assert applied >= 1
+    finally:
+        await drop_postgres_database(server, url)
+
+
+async def test_models_match_the_committed_migrations(tmp_path):
+    """A model change without its migration fails here, not in production."""
+    settings = make_settings(tmp_path, f"sqlite://{tmp_path / 'x.sqlite3'}")
+    config = db.tortoise_config(settings.database_url)
+    context = await db.start(settings)
+    try:
+        detector = MigrationAutodetector(context.apps, config["apps"])
+        writers = await detector.changes()
+    finally:
+        await db.stop(context)
+    assert writers == [], "models changed: run python -m tortoise makemigrations"
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("postgres://u@h/db", "postgres://u@h/db?maxsize=7&minsize=1"),
+        ("postgres://u@h/db?maxsize=3", "postgres://u@h/db?maxsize=3&minsize=1"),
+        ("sqlite:///tmp/x.db", "sqlite:///tmp/x.db"),
+    ],
+)
+def test_pool_size_from_settings_unless_the_url_sets_it(url, expected):
+    assert db.tortoise_config(url, pool_size=7)["connections"]["default"] == expected
