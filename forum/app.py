@@ -10,6 +10,7 @@ from pathlib import Path
 from jinja2 import pass_context
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route
@@ -19,8 +20,11 @@ from tortoise import connections
 
 from forum import db
 from forum.errors import DomainError
+from forum.services.ratelimit import make_limiter
 from forum.settings import Settings
-from forum.web import errors, pages
+from forum.web import comments, errors, pages
+from forum.web.ownership import Ownership
+from forum.web.security import SecurityHeadersMiddleware
 
 PACKAGE_DIR = Path(__file__).parent
 
@@ -67,19 +71,31 @@ async def healthz(request: Request) -> Response:
 
 
 def create_app(settings: Settings) -> Starlette:
+    limiter = make_limiter(settings.post_rate, settings.redis_url, settings.redis_prefix)
+
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         context = await db.start(settings)
         try:
             yield
         finally:
+            await limiter.close()
             await db.stop(context)
+
+    thread_routes = [
+        Route("/t/{slug}", pages.thread_page, name="thread"),
+        Route("/t/{slug}/comments", comments.create, methods=["POST"], name="post_comment"),
+        Route("/t/{slug}/c/{id:int}", pages.subthread_page, name="subthread"),
+        Route("/t/{slug}/c/{id:int}/edit", comments.edit, methods=["GET", "POST"], name="edit"),
+        Route("/t/{slug}/c/{id:int}/delete", comments.delete, methods=["POST"], name="delete"),
+        Route("/preview", comments.preview, methods=["POST"], name="preview"),
+    ]
 
     app = Starlette(
         debug=False,
         routes=[
             Route("/", pages.index, name="index"),
-            Route("/t/{slug}", pages.thread_page, name="thread"),
+            *thread_routes,
             Route("/healthz", healthz, name="healthz"),
             Mount("/static", StaticFiles(directory=PACKAGE_DIR / "static"), name="static"),
         ],
@@ -88,10 +104,21 @@ def create_app(settings: Settings) -> Starlette:
             HTTPException: errors.http_error,
             Exception: errors.server_error,
         },
+        middleware=[
+            Middleware(
+                SecurityHeadersMiddleware,
+                frame_ancestors=settings.frame_ancestors,
+                secure_cookies=settings.secure_cookies,
+            )
+        ],
         lifespan=lifespan,
     )
     app.state.settings = settings
     app.state.templates = _templates()
+    app.state.limiter = limiter
+    app.state.ownership = Ownership(
+        settings.secret_key, settings.edit_window_seconds, settings.secure_cookies
+    )
     return app
 
 

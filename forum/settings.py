@@ -7,6 +7,7 @@ Nothing in forum imports settings as a global: `create_app(settings)` and the CL
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -61,6 +62,31 @@ def _split_origins(raw: str) -> tuple[str, ...]:
     return origins
 
 
+def parse_rate(raw: str) -> tuple[int, int] | None:
+    """ "5/minute" -> (5, 60); "off" -> None (no limit)."""
+    raw = raw.strip().lower()
+    if raw in {"off", "none", "0"}:
+        return None
+    units = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}
+    count, _, unit = raw.partition("/")
+    unit = unit.removesuffix("s")
+    if not count.isdigit() or int(count) <= 0 or unit not in units:
+        raise SettingsError(f"FORUM_POST_RATE: {raw!r} is not like 5/minute, 100/hour or off")
+    return int(count), units[unit]
+
+
+def _frame_ancestors(raw: str) -> str:
+    """Sources allowed to frame pages, for the CSP frame-ancestors directive."""
+    allowed = re.compile(r"^('self'|'none'|https?://[a-zA-Z0-9.*:-]+)$")
+    sources = raw.split()
+    if not sources or not all(allowed.match(s) for s in sources):
+        raise SettingsError(
+            f"FORUM_FRAME_ANCESTORS: {raw!r} must be 'self', 'none' or origins like "
+            "https://blog.example, separated by spaces"
+        )
+    return " ".join(sources)
+
+
 def _positive_int(env: Mapping[str, str], name: str, default: int) -> int:
     raw = env.get(name)
     if raw is None or raw == "":
@@ -83,8 +109,13 @@ class Settings:
     secret_key: str = field(repr=False)
     allowed_origins: tuple[str, ...] = ()
     redis_url: str | None = None
+    redis_prefix: str = "forum"
     seeds_dir: Path = Path("seeds")
     db_pool_size: int = 10
+    post_rate: tuple[int, int] | None = (5, 60)
+    edit_window_seconds: int = 900
+    frame_ancestors: str = "'self'"
+    secure_cookies: bool = False
     debug: bool = False
 
     @property
@@ -103,7 +134,12 @@ class Settings:
             secret_key=secret,
             allowed_origins=_split_origins(env.get("FORUM_ALLOWED_ORIGINS", "")),
             redis_url=env.get("FORUM_REDIS_URL") or None,
+            redis_prefix=env.get("FORUM_REDIS_PREFIX", "forum"),
             seeds_dir=Path(env.get("FORUM_SEEDS_DIR", "seeds")).resolve(),
             db_pool_size=_positive_int(env, "FORUM_DB_POOL_SIZE", 10),
+            post_rate=parse_rate(env.get("FORUM_POST_RATE", "5/minute")),
+            edit_window_seconds=_positive_int(env, "FORUM_EDIT_WINDOW", 900),
+            frame_ancestors=_frame_ancestors(env.get("FORUM_FRAME_ANCESTORS", "'self'")),
+            secure_cookies=env.get("FORUM_SECURE_COOKIES", "") in {"1", "true", "yes"},
             debug=env.get("FORUM_DEBUG", "") in {"1", "true", "yes"},
         )

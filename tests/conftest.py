@@ -86,6 +86,7 @@ def make_settings(data_dir: Path, database_url: str) -> Settings:
         database_url=database_url,
         secret_key=TEST_SECRET,
         seeds_dir=SEEDS,
+        post_rate=None,  # tests of the limits set their own
     )
 
 

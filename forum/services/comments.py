@@ -13,11 +13,11 @@ import hmac
 import re
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
 from forum.content.sanitize import render_comment
-from forum.errors import Conflict, Invalid
+from forum.errors import Conflict, Forbidden, Invalid, NotFound
 from forum.models import Comment, CommentStatus, Thread, ThreadStatus
 
 MAX_TEXT_CHARS = 10_000
@@ -124,3 +124,35 @@ async def post_comment(
         thread.last_activity_at = when
         await Thread.filter(id=thread.id, last_activity_at__lt=when).update(last_activity_at=when)
     return comment
+
+
+async def _own_comment(thread: Thread, comment_id: int, window_seconds: int) -> Comment:
+    comment = await Comment.get_or_none(id=comment_id, thread_id=thread.id)
+    if comment is None or comment.status != CommentStatus.VISIBLE:
+        raise NotFound("That comment is not in this thread, or it was removed.")
+    if comment.created_at + timedelta(seconds=window_seconds) < datetime.now(UTC):
+        raise Forbidden("The time for changing this comment has passed.")
+    return comment
+
+
+async def edit_comment(
+    thread: Thread, comment_id: int, text: str, *, window_seconds: int
+) -> Comment:
+    """Replace a comment's text within its edit window (the caller checks who may)."""
+    comment = await _own_comment(thread, comment_id, window_seconds)
+    comment.text = clean_text(text)
+    comment.html = render_comment(comment.text)
+    comment.edited_at = datetime.now(UTC)
+    await comment.save(update_fields=["text", "html", "edited_at"])
+    return comment
+
+
+async def delete_comment(thread: Thread, comment_id: int, *, window_seconds: int) -> None:
+    """Withdraw a comment within its edit window. Its words go; a reply keeps its place
+    under a "[deleted]" marker."""
+    comment = await _own_comment(thread, comment_id, window_seconds)
+    comment.status = CommentStatus.DELETED
+    comment.text = ""
+    comment.html = ""
+    comment.edited_at = datetime.now(UTC)
+    await comment.save(update_fields=["status", "text", "html", "edited_at"])

@@ -134,8 +134,12 @@ def _prune(nodes: list[CommentNode]) -> list[CommentNode]:
     return kept
 
 
-async def comment_tree(thread: Thread) -> list[CommentNode]:
-    """The thread's comments as a tree in posting order, from one query."""
+async def comment_tree(thread: Thread, *, newest_first: bool = False) -> list[CommentNode]:
+    """The thread's comments as a tree, from one query.
+
+    Top-level comments come oldest first (or newest first); replies always read in the
+    order they were posted, as a conversation does.
+    """
     rows = (
         await Comment.filter(thread_id=thread.id)
         .order_by("created_at", "id")
@@ -157,4 +161,24 @@ async def comment_tree(thread: Thread) -> list[CommentNode]:
         nodes[node.id] = node
         parent = nodes.get(row["parent_id"]) if row["parent_id"] else None
         (parent.replies if parent else roots).append(node)
-    return _prune(roots)
+    roots = _prune(roots)
+    return roots[::-1] if newest_first else roots
+
+
+def find_node(nodes: list[CommentNode], comment_id: int) -> CommentNode | None:
+    """The node for `comment_id` anywhere in the tree."""
+    stack = list(nodes)
+    while stack:
+        node = stack.pop()
+        if node.id == comment_id:
+            return node
+        stack.extend(node.replies)
+    return None
+
+
+async def comment_text(comment_id: int) -> str:
+    """The text as submitted, for an edit form."""
+    rows = await Comment.filter(id=comment_id).values_list("text", flat=True)
+    if not rows:
+        raise NotFound("That comment does not exist.")
+    return rows[0]

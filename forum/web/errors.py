@@ -24,7 +24,8 @@ HTTP_MESSAGES = {
 
 
 def _wants_json(request: Request) -> bool:
-    return request.url.path.startswith("/api/")
+    accept = request.headers.get("accept", "")
+    return request.url.path.startswith("/api/") or accept.startswith("application/json")
 
 
 def _respond(

@@ -1,0 +1,156 @@
+"""Posting, previewing, editing and deleting comments from the reader pages.
+
+Without JavaScript a form POST answers with a redirect to the new comment's anchor
+(post/redirect/get); the page's script sends the same form with `Accept:
+application/json` and gets the rendered comment back to insert without a reload.
+"""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, RedirectResponse, Response
+
+from forum.content.sanitize import render_comment
+from forum.errors import Conflict, Forbidden, Invalid, NotFound
+from forum.services import ratelimit, threads
+from forum.services.comments import (
+    NewComment,
+    clean_text,
+    delete_comment,
+    edit_comment,
+    post_comment,
+)
+from forum.web.pages import render, render_thread
+from forum.web.security import client_key, csrf_token, read_form, verify_csrf
+
+HONEYPOT = "website"
+
+
+def _anchor(request: Request, slug: str, comment_id: int) -> str:
+    return f"{request.url_for('thread', slug=slug).path}#c{comment_id}"
+
+
+def _wants_json(request: Request) -> bool:
+    return request.headers.get("accept", "").startswith("application/json")
+
+
+def _parent_id(raw: str | None) -> int | None:
+    if not raw:
+        return None
+    if not raw.isdigit():
+        raise Invalid("The comment you are replying to does not exist.", field="parent_id")
+    return int(raw)
+
+
+def _comment_fragment(request: Request, comment_id: int, node: threads.CommentNode) -> str:
+    template = request.app.state.templates.get_template("comment_fragment.html")
+    return template.render(
+        node=node,
+        thread_slug=request.path_params["slug"],
+        owned={comment_id: 1},
+        request=request,
+        csrf_token=csrf_token(request),
+    )
+
+
+async def create(request: Request) -> Response:
+    thread = await threads.get_thread(request.path_params["slug"])
+    form = await read_form(request)
+    verify_csrf(request, form)
+    if form.get(HONEYPOT):
+        # Bots fill every field; people never see this one. Answer as if it worked.
+        return RedirectResponse(request.url_for("thread", slug=thread.slug).path, 303)
+    settings = request.app.state.settings
+    try:
+        await ratelimit.check(request.app.state.limiter, f"post:{client_key(request)}")
+        comment = await post_comment(
+            thread,
+            NewComment(
+                text=form.get("text", ""),
+                author=form.get("author"),
+                parent_id=_parent_id(form.get("parent_id")),
+            ),
+            ip=client_key(request),
+            secret=settings.secret_key,
+        )
+    except (Invalid, Conflict) as exc:
+        if _wants_json(request):
+            raise
+        return await render_thread(
+            request, thread, form_error=exc.message, form_values=form, status=exc.status
+        )
+    anchor = _anchor(request, thread.slug, comment.id)
+    if _wants_json(request):
+        node = threads.CommentNode(
+            id=comment.id,
+            parent_id=comment.parent_id,
+            author=comment.author,
+            html=comment.html,
+            created_at=comment.created_at,
+            edited_at=None,
+            removed=False,
+        )
+        response: Response = JSONResponse(
+            {
+                "id": comment.id,
+                "parent_id": comment.parent_id,
+                "url": anchor,
+                "fragment": _comment_fragment(request, comment.id, node).strip(),
+            },
+            status_code=201,
+        )
+    else:
+        response = RedirectResponse(anchor, status_code=303)
+    request.app.state.ownership.grant(request, response, comment.id)
+    return response
+
+
+async def preview(request: Request) -> Response:
+    """The sanitised HTML a text would become, for the live preview."""
+    form = await read_form(request)
+    verify_csrf(request, form)
+    text = form.get("text", "")
+    html = render_comment(clean_text(text)) if text.strip() else ""
+    return JSONResponse({"html": html})
+
+
+def _require_owner(request: Request, comment_id: int) -> None:
+    if not request.app.state.ownership.may_edit(request, comment_id):
+        raise Forbidden(
+            "Only the browser that posted this comment can change it, and only for "
+            f"{request.app.state.settings.edit_window_seconds // 60} minutes."
+        )
+
+
+async def edit(request: Request) -> Response:
+    thread = await threads.get_thread(request.path_params["slug"])
+    comment_id = request.path_params["id"]
+    _require_owner(request, comment_id)
+    window = request.app.state.settings.edit_window_seconds
+    if request.method == "GET":
+        node = threads.find_node(await threads.comment_tree(thread), comment_id)
+        if node is None or node.removed:
+            raise NotFound("That comment is not in this thread, or it was removed.")
+        text = await threads.comment_text(comment_id)
+        return render(request, "pages/edit.html", {"thread": thread, "node": node, "text": text})
+    form = await read_form(request)
+    verify_csrf(request, form)
+    comment = await edit_comment(thread, comment_id, form.get("text", ""), window_seconds=window)
+    if _wants_json(request):
+        return JSONResponse({"id": comment.id, "html": comment.html})
+    return RedirectResponse(
+        f"{request.url_for('thread', slug=thread.slug).path}#c{comment.id}", 303
+    )
+
+
+async def delete(request: Request) -> Response:
+    thread = await threads.get_thread(request.path_params["slug"])
+    comment_id = request.path_params["id"]
+    _require_owner(request, comment_id)
+    form = await read_form(request)
+    verify_csrf(request, form)
+    window = request.app.state.settings.edit_window_seconds
+    await delete_comment(thread, comment_id, window_seconds=window)
+    if _wants_json(request):
+        return JSONResponse({"id": comment_id, "deleted": True})
+    return RedirectResponse(request.url_for("thread", slug=thread.slug).path, 303)

@@ -1,0 +1,121 @@
+"""Request hygiene shared by every page: security headers, CSRF, strict form reading.
+
+CSRF uses a double-submit token: a random value in a SameSite=Lax cookie, repeated in a
+hidden form field (or the X-CSRF-Token header for the page's own scripts). A request from
+another site can send the cookie but cannot read it to repeat it.
+"""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from http.cookies import SimpleCookie
+from urllib.parse import parse_qsl
+
+from starlette.datastructures import MutableHeaders
+from starlette.requests import Request
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from forum.errors import DomainError, Forbidden, Invalid
+
+CSRF_COOKIE = "forum_csrf"
+CSRF_FIELD = "csrf_token"
+CSRF_HEADER = "x-csrf-token"
+MAX_FORM_BYTES = 64 * 1024
+
+
+class PayloadTooLarge(DomainError):
+    status = 413
+    code = "too_large"
+
+
+def content_security_policy(frame_ancestors: str) -> str:
+    return (
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
+        f"frame-ancestors {frame_ancestors}"
+    )
+
+
+class SecurityHeadersMiddleware:
+    """Adds the security headers to every HTTP response, and the CSRF cookie when a page
+    handed out a new token."""
+
+    def __init__(self, app: ASGIApp, frame_ancestors: str, secure_cookies: bool) -> None:
+        self.app = app
+        self.headers = {
+            "Content-Security-Policy": content_security_policy(frame_ancestors),
+            "X-Content-Type-Options": "nosniff",
+            "Referrer-Policy": "strict-origin-when-cross-origin",
+            "Cross-Origin-Opener-Policy": "same-origin",
+        }
+        self.secure = secure_cookies
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        scope.setdefault("state", {})
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                for name, value in self.headers.items():
+                    headers.setdefault(name, value)
+                token = scope["state"].get("new_csrf_token")
+                if token:
+                    cookie = SimpleCookie()
+                    cookie[CSRF_COOKIE] = token
+                    cookie[CSRF_COOKIE].update(
+                        {"path": "/", "samesite": "Lax", "httponly": True, "secure": self.secure}
+                    )
+                    headers.append("set-cookie", cookie.output(header="").strip())
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+def csrf_token(request: Request) -> str:
+    """The token to put in forms; creates (and later sets) the cookie on a first visit."""
+    token = request.cookies.get(CSRF_COOKIE) or getattr(request.state, "new_csrf_token", None)
+    if not token:
+        token = secrets.token_urlsafe(32)
+        request.state.new_csrf_token = token
+    return token
+
+
+def verify_csrf(request: Request, form: dict[str, str]) -> None:
+    cookie = request.cookies.get(CSRF_COOKIE, "")
+    sent = form.get(CSRF_FIELD) or request.headers.get(CSRF_HEADER, "")
+    if not cookie or not sent or not hmac.compare_digest(cookie, sent):
+        raise Forbidden(
+            "This form has expired or came from another site. Reload the page and try again."
+        )
+
+
+async def read_form(request: Request, max_bytes: int = MAX_FORM_BYTES) -> dict[str, str]:
+    """A urlencoded form, refusing oversized bodies and text that is not valid UTF-8.
+
+    Starlette's own parser replaces bad bytes silently; a poster should be told instead.
+    """
+    content_type = request.headers.get("content-type", "").split(";")[0].strip()
+    if content_type != "application/x-www-form-urlencoded":
+        raise Invalid("Send the form as application/x-www-form-urlencoded.")
+    body = b""
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > max_bytes:
+            raise PayloadTooLarge(f"The form is larger than {max_bytes // 1024} KB.")
+    try:
+        pairs = parse_qsl(
+            body.decode("ascii"), keep_blank_values=True, encoding="utf-8", errors="strict"
+        )
+    except UnicodeDecodeError:
+        raise Invalid("The form is not valid UTF-8 text.") from None
+    return dict(pairs)
+
+
+def client_key(request: Request) -> str:
+    """Who is posting, for rate limits: the client address (uvicorn applies trusted
+    proxy headers before it reaches us)."""
+    return request.client.host if request.client else "unknown"
