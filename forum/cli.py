@@ -5,19 +5,22 @@ from __future__ import annotations
 import argparse
 import asyncio
 import getpass
+import json
 import sys
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from pathlib import Path
 
 from tqdm import tqdm
 
 from forum import db
+from forum.content import claim_eval
 from forum.errors import DomainError
 from forum.models import Role, Thread
 from forum.services import accounts, exports, imports
 from forum.settings import Settings, SettingsError
 
 PROGRESS_MIN_FILES = 20
+DEFAULT_EVAL_FILE = "tests/data/claims/heldout.jsonl"
 
 
 class CommandError(Exception):
@@ -166,6 +169,36 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
     return asyncio.run(_with_db(settings, work))
 
 
+def _open_lines(path: str) -> Iterator[str]:
+    if path == "-":
+        yield from sys.stdin
+        return
+    try:
+        with open(path, encoding="utf-8") as handle:
+            yield from handle
+    except OSError as exc:
+        raise CommandError(f"{path}: cannot read ({exc.strerror or exc})") from None
+
+
+def cmd_check_claims(args: argparse.Namespace, settings: Settings | None) -> int:
+    try:
+        for record in claim_eval.read_records(_open_lines(args.file)):
+            print(json.dumps(claim_eval.annotate(record), ensure_ascii=False))
+    except claim_eval.RecordError as exc:
+        raise CommandError(f"{args.file}: {exc}") from None
+    return 0
+
+
+def cmd_eval_claims(args: argparse.Namespace, settings: Settings | None) -> int:
+    try:
+        records = list(claim_eval.read_records(_open_lines(args.file), labelled=True))
+    except claim_eval.RecordError as exc:
+        raise CommandError(f"{args.file}: {exc}") from None
+    print(f"{args.file}")
+    print(claim_eval.format_evaluation(claim_eval.evaluate(records)))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="forum",
@@ -207,13 +240,29 @@ def build_parser() -> argparse.ArgumentParser:
         "--output", "-o", default="-", metavar="FILE", help="file to write (default: stdout)"
     )
     exp.set_defaults(func=cmd_export)
+
+    check = sub.add_parser(
+        "check-claims",
+        help="check JSON lines with a text field; print each with needs_source and its cues",
+    )
+    check.add_argument("file", nargs="?", default="-", help="JSON lines file (default: stdin)")
+    check.set_defaults(func=cmd_check_claims, needs_settings=False)
+
+    ev = sub.add_parser(
+        "eval-claims", help="score the claim checker on labelled JSON lines (needs_source)"
+    )
+    ev.add_argument(
+        "file", nargs="?", default=DEFAULT_EVAL_FILE, help=f"default: {DEFAULT_EVAL_FILE}"
+    )
+    ev.set_defaults(func=cmd_eval_claims, needs_settings=False)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        settings = Settings.from_env()
+        # The claim commands are pure text tools: they need no database or secret.
+        settings = Settings.from_env() if getattr(args, "needs_settings", True) else None
         return args.func(args, settings)
     except (SettingsError, CommandError) as exc:
         print(f"forum: {exc}", file=sys.stderr)

@@ -1,0 +1,125 @@
+"""The claim checker: what it flags, what it leaves alone, and the reasons it gives."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from forum.content.claims import check_claims, split_sentences
+from tests.conftest import ROOT
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Tr2 has already started",
+        "Crime rose 20% last year.",
+        "The council scrapped the night bus route.",
+        "The closure caused the rise in burglaries.",
+        "Unemployment will double by next spring.",
+        "My local CRC has an active bid group meeting regularly.",
+    ],
+)
+def test_unsourced_claims_are_flagged(text):
+    report = check_claims(text)
+    assert report.needs_source, report
+    assert report.flagged[0].reason.startswith("states ")
+    assert report.flagged[0].reason.endswith(" without a source")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '"TR2 has already started" - in the interests of avoiding anything that might be '
+        "construed as 'fake news', could I suggest 07:38 you expand a little on your "
+        "statement please?",
+        "Did crime really rise 20% last year?",
+        "I think the council is useless.",
+        "Thanks for writing this up, great post!",
+        "Please could someone explain what the new contracts mean?",
+        "According to the ONS, crime rose 20% last year.",
+        "Crime rose 20% last year (https://www.ons.gov.uk/crime).",
+        "The minister told MPs that 300 jobs would go.",
+        "Privatisation was a disaster and they should reverse it.",
+    ],
+)
+def test_opinions_questions_quotes_and_sourced_claims_are_not_flagged(text):
+    report = check_claims(text)
+    assert not report.needs_source, [(s.text, s.cues) for s in report.sentences]
+
+
+def test_a_link_anywhere_covers_the_comment():
+    report = check_claims("Crime rose 20% last year. Source: https://example.org/stats")
+    assert not report.needs_source
+    assert any(c.startswith("source:") for c in report.sentences[0].cues)
+
+
+def test_only_the_unsourced_sentence_is_flagged_with_offsets():
+    text = "I love this town. The council closed the library in 2019. What a shame?"
+    report = check_claims(text)
+    [flagged] = report.flagged
+    assert text[flagged.start : flagged.end] == "The council closed the library in 2019."
+    assert "date:2019" in flagged.cues
+    assert report.score > 0
+
+
+def test_sentence_splitting_keeps_offsets():
+    text = "One. Two!\nThree? Four"
+    assert [(text[s:e], sent) for s, e, sent in split_sentences(text)] == [
+        ("One.", "One."),
+        ("Two!", "Two!"),
+        ("Three?", "Three?"),
+        ("Four", "Four"),
+    ]
+
+
+def forum(*args, stdin=""):
+    return subprocess.run(
+        [sys.executable, "-m", "forum", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=60,
+    )
+
+
+def test_check_claims_command_passes_fields_through():
+    lines = "\n".join(
+        json.dumps(r)
+        for r in [{"id": 7, "text": "Tr2 has already started"}, {"id": 8, "text": "Why?"}]
+    )
+    result = forum("check-claims", "-", stdin=lines)
+    assert result.returncode == 0, result.stderr
+    first, second = [json.loads(line) for line in result.stdout.splitlines()]
+    assert first["id"] == 7 and first["needs_source"] is True
+    assert first["flagged"][0]["sentence"] == "Tr2 has already started"
+    assert second == {"id": 8, "text": "Why?", "needs_source": False, "flagged": []}
+
+
+def test_check_claims_command_reports_bad_lines():
+    result = forum("check-claims", "-", stdin='{"text": "ok"}\nnot json\n')
+    assert result.returncode == 1
+    assert "line 2: not JSON" in result.stderr
+
+
+def test_eval_claims_command_prints_figures(tmp_path):
+    data = tmp_path / "labelled.jsonl"
+    data.write_text(
+        "\n".join(
+            json.dumps(r)
+            for r in [
+                {"id": "a", "text": "Crime rose 20% last year.", "needs_source": True},
+                {"id": "b", "text": "I think so.", "needs_source": False},
+                {"id": "c", "text": "Lovely weather.", "needs_source": True},
+            ]
+        )
+    )
+    result = forum("eval-claims", str(data))
+    assert result.returncode == 0, result.stderr
+    assert "items: 3" in result.stdout
+    assert "precision: 1.000" in result.stdout and "recall:    0.500" in result.stdout
+    assert "[missed] c 'Lovely weather.'" in result.stdout
