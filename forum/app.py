@@ -11,6 +11,7 @@ from jinja2 import pass_context
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
+from starlette.middleware.sessions import SessionMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route
@@ -19,10 +20,11 @@ from starlette.templating import Jinja2Templates
 from tortoise import connections
 
 from forum import db
+from forum.content.claims import segments
 from forum.errors import DomainError
 from forum.services.ratelimit import make_limiter
 from forum.settings import Settings
-from forum.web import comments, errors, pages
+from forum.web import comments, errors, moderation, pages
 from forum.web.ownership import Ownership
 from forum.web.security import SecurityHeadersMiddleware
 
@@ -53,6 +55,7 @@ def _path_for(context: dict, name: str, /, **params: str) -> str:
 def _templates() -> Jinja2Templates:
     templates = Jinja2Templates(directory=PACKAGE_DIR / "templates")
     templates.env.globals["path_for"] = _path_for
+    templates.env.filters["claim_segments"] = lambda c: segments(c.text, c.claim_findings)
     templates.env.filters["ago"] = _relative_time
     templates.env.filters["isotime"] = lambda when: when.astimezone(UTC).isoformat()
     templates.env.filters["fulltime"] = lambda when: when.astimezone(UTC).strftime(
@@ -72,6 +75,8 @@ async def healthz(request: Request) -> Response:
 
 def create_app(settings: Settings) -> Starlette:
     limiter = make_limiter(settings.post_rate, settings.redis_url, settings.redis_prefix)
+    # Five failed logins per account and address lock that pair out for 15 minutes.
+    login_limiter = make_limiter((5, 900), settings.redis_url, f"{settings.redis_prefix}:login")
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -80,6 +85,7 @@ def create_app(settings: Settings) -> Starlette:
             yield
         finally:
             await limiter.close()
+            await login_limiter.close()
             await db.stop(context)
 
     thread_routes = [
@@ -88,7 +94,15 @@ def create_app(settings: Settings) -> Starlette:
         Route("/t/{slug}/c/{id:int}", pages.subthread_page, name="subthread"),
         Route("/t/{slug}/c/{id:int}/edit", comments.edit, methods=["GET", "POST"], name="edit"),
         Route("/t/{slug}/c/{id:int}/delete", comments.delete, methods=["POST"], name="delete"),
+        Route("/t/{slug}/c/{id:int}/report", comments.report, methods=["POST"], name="report"),
         Route("/preview", comments.preview, methods=["POST"], name="preview"),
+    ]
+    moderation_routes = [
+        Route("/mod", moderation.queue_page, name="mod_queue"),
+        Route("/mod/login", moderation.login, methods=["GET", "POST"], name="mod_login"),
+        Route("/mod/logout", moderation.logout, methods=["POST"], name="mod_logout"),
+        Route("/mod/actions", moderation.act, methods=["POST"], name="mod_act"),
+        Route("/mod/c/{id:int}", moderation.history_page, name="mod_history"),
     ]
 
     app = Starlette(
@@ -96,26 +110,37 @@ def create_app(settings: Settings) -> Starlette:
         routes=[
             Route("/", pages.index, name="index"),
             *thread_routes,
+            *moderation_routes,
             Route("/healthz", healthz, name="healthz"),
             Mount("/static", StaticFiles(directory=PACKAGE_DIR / "static"), name="static"),
         ],
         exception_handlers={
+            moderation.LoginRequired: moderation.login_required,
             DomainError: errors.domain_error,
             HTTPException: errors.http_error,
             Exception: errors.server_error,
         },
         middleware=[
             Middleware(
+                SessionMiddleware,
+                secret_key=settings.secret_key,
+                session_cookie="forum_session",
+                max_age=12 * 3600,
+                same_site="lax",
+                https_only=settings.secure_cookies,
+            ),
+            Middleware(
                 SecurityHeadersMiddleware,
                 frame_ancestors=settings.frame_ancestors,
                 secure_cookies=settings.secure_cookies,
-            )
+            ),
         ],
         lifespan=lifespan,
     )
     app.state.settings = settings
     app.state.templates = _templates()
     app.state.limiter = limiter
+    app.state.login_limiter = login_limiter
     app.state.ownership = Ownership(
         settings.secret_key, settings.edit_window_seconds, settings.secure_cookies
     )

@@ -28,6 +28,22 @@ class CommentStatus(StrEnum):
     DELETED = "deleted"
 
 
+class ClaimState(StrEnum):
+    """Where a comment stands with the claim checker and the moderators."""
+
+    CLEAR = "clear"  # no unsourced claim found
+    FLAGGED = "flagged"  # needs a source; waiting in the queue
+    APPROVED = "approved"  # a moderator cleared the flag
+    SOURCE_REQUESTED = "source_requested"  # a moderator asked the author for a source
+
+
+class ReportReason(StrEnum):
+    NEEDS_SOURCE = "needs_source"
+    SPAM = "spam"
+    ABUSIVE = "abusive"
+    OFF_TOPIC = "off_topic"
+
+
 class Role(StrEnum):
     MODERATOR = "moderator"
     ADMIN = "admin"
@@ -75,6 +91,11 @@ class Comment(Model):
     ip_hash = fields.CharField(max_length=64, null=True)
     created_at = fields.DatetimeField()
     edited_at = fields.DatetimeField(null=True)
+    claim_state = fields.CharEnumField(ClaimState, max_length=24, default=ClaimState.CLEAR)
+    claim_score = fields.FloatField(default=0.0)
+    # [{"sentence", "start", "end", "reason", "cues"}] for each sentence needing a source
+    claim_findings = fields.JSONField(default=list)
+    moderator_note = fields.TextField(default="")
 
     replies: fields.ReverseRelation[Comment]
     thread_id: int
@@ -87,10 +108,31 @@ class Comment(Model):
         indexes = (
             Index(fields=("thread_id", "created_at"), name="comment_thread_created_idx"),
             Index(fields=("status", "created_at"), name="comment_status_created_idx"),
+            Index(fields=("claim_state", "id"), name="comment_claim_state_idx"),
         )
 
     def __str__(self) -> str:
         return f"comment {self.id} on thread {self.thread_id}"
+
+
+class Report(Model):
+    """A reader's report on a comment, waiting in the moderation queue until resolved."""
+
+    id = fields.IntField(primary_key=True)
+    comment: fields.ForeignKeyRelation[Comment] = fields.ForeignKeyField(
+        "forum.Comment", related_name="reports", on_delete=fields.CASCADE
+    )
+    reason = fields.CharEnumField(ReportReason, max_length=16)
+    note = fields.TextField(default="")
+    ip_hash = fields.CharField(max_length=64, null=True)
+    resolved = fields.BooleanField(default=False)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    comment_id: int
+
+    class Meta:
+        table = "report"
+        indexes = (Index(fields=("resolved", "id"), name="report_resolved_idx"),)
 
 
 class Moderator(Model):

@@ -21,7 +21,7 @@ from tests.conftest import (
     require_or_skip,
 )
 
-EXPECTED_TABLES = {"thread", "comment", "moderator", "moderation_action"}
+EXPECTED_TABLES = {"thread", "comment", "moderator", "moderation_action", "report"}
 
 
 async def test_sqlite_from_empty(tmp_path):

@@ -514,3 +514,27 @@ _default = RuleChecker()
 def check_claims(text: str) -> ClaimReport:
     """Check one comment's text with the default checker."""
     return _default.check(text)
+
+
+def segments(text: str, findings: list[dict]) -> list[tuple[str, str | None]]:
+    """The text cut into (piece, reason) pairs; `reason` is set on flagged sentences.
+
+    For showing moderators exactly which sentences need a source.
+    """
+    spans = sorted(
+        (f["start"], f["end"], f.get("reason", "needs a source"))
+        for f in findings
+        if 0 <= f.get("start", -1) < f.get("end", -1) <= len(text)
+    )
+    out: list[tuple[str, str | None]] = []
+    position = 0
+    for start, end, reason in spans:
+        if start < position:
+            continue
+        if start > position:
+            out.append((text[position:start], None))
+        out.append((text[start:end], reason))
+        position = end
+    if position < len(text):
+        out.append((text[position:], None))
+    return out

@@ -16,9 +16,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
+from forum.content.claims import check_claims
 from forum.content.sanitize import render_comment
 from forum.errors import Conflict, Forbidden, Invalid, NotFound
-from forum.models import Comment, CommentStatus, Thread, ThreadStatus
+from forum.models import ClaimState, Comment, CommentStatus, Thread, ThreadStatus
 
 MAX_TEXT_CHARS = 10_000
 MAX_AUTHOR_CHARS = 80
@@ -82,6 +83,33 @@ def hash_ip(ip: str | None, secret: str) -> str | None:
     return hmac.new(secret.encode(), ip.encode(), hashlib.sha256).hexdigest()
 
 
+def claim_fields(text: str, current: ClaimState | None = None) -> dict:
+    """The claim columns for a comment's text: flagged when a claim lacks a source.
+
+    A comment a moderator asked a source for keeps that state until a moderator acts,
+    even when an edit adds one; the re-check only refreshes the findings.
+    """
+    report = check_claims(text)
+    if current == ClaimState.SOURCE_REQUESTED:
+        state = current
+    else:
+        state = ClaimState.FLAGGED if report.needs_source else ClaimState.CLEAR
+    return {
+        "claim_state": state,
+        "claim_score": report.score,
+        "claim_findings": [
+            {
+                "sentence": f.text,
+                "start": f.start,
+                "end": f.end,
+                "reason": f.reason,
+                "cues": list(f.cues),
+            }
+            for f in report.flagged
+        ],
+    }
+
+
 async def _check_parent(thread: Thread, parent_id: int, origin: Origin) -> None:
     parent = await Comment.get_or_none(id=parent_id).only("id", "thread_id", "status")
     if parent is None or parent.thread_id != thread.id:
@@ -119,6 +147,7 @@ async def post_comment(
         import_key=import_key or f"forum:{uuid.uuid4().hex}",
         ip_hash=hash_ip(ip, secret),
         created_at=when,
+        **claim_fields(text),
     )
     if status == CommentStatus.VISIBLE and when > thread.last_activity_at:
         thread.last_activity_at = when
@@ -143,7 +172,11 @@ async def edit_comment(
     comment.text = clean_text(text)
     comment.html = render_comment(comment.text)
     comment.edited_at = datetime.now(UTC)
-    await comment.save(update_fields=["text", "html", "edited_at"])
+    for name, value in claim_fields(comment.text, comment.claim_state).items():
+        setattr(comment, name, value)
+    await comment.save(
+        update_fields=["text", "html", "edited_at", "claim_state", "claim_score", "claim_findings"]
+    )
     return comment
 
 

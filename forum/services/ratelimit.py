@@ -21,11 +21,17 @@ class RateLimiter(Protocol):
     async def retry_after(self, key: str) -> int | None:
         """Record one action for `key`; None if allowed, else seconds to wait."""
 
+    async def blocked(self, key: str) -> int | None:
+        """Like retry_after, without recording an action."""
+
     async def close(self) -> None: ...
 
 
 class NoLimit:
     async def retry_after(self, key: str) -> int | None:
+        return None
+
+    async def blocked(self, key: str) -> int | None:
         return None
 
     async def close(self) -> None:
@@ -38,14 +44,21 @@ class MemoryRateLimiter:
         self.window = window
         self.hits: dict[str, deque[float]] = {}
 
-    async def retry_after(self, key: str) -> int | None:
+    async def blocked(self, key: str) -> int | None:
         now = time.monotonic()
         hits = self.hits.setdefault(key, deque())
         while hits and hits[0] <= now - self.window:
             hits.popleft()
         if len(hits) >= self.limit:
             return max(1, math.ceil(hits[0] + self.window - now))
-        hits.append(now)
+        return None
+
+    async def retry_after(self, key: str) -> int | None:
+        wait = await self.blocked(key)
+        if wait is not None:
+            return wait
+        now = time.monotonic()
+        self.hits[key].append(now)
         if len(self.hits) > 10_000:  # forget idle clients so memory stays bounded
             self.hits = {k: v for k, v in self.hits.items() if v and v[-1] > now - self.window}
         return None
@@ -60,6 +73,14 @@ class RedisRateLimiter:
         self.limit = limit
         self.window = window
         self.prefix = prefix
+
+    async def blocked(self, key: str) -> int | None:
+        now = time.time()
+        bucket = int(now // self.window)
+        count = int(await self.redis.get(f"{self.prefix}:{key}:{bucket}") or 0)
+        if count >= self.limit:
+            return max(1, math.ceil((bucket + 1) * self.window - now))
+        return None
 
     async def retry_after(self, key: str) -> int | None:
         now = time.time()

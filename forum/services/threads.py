@@ -16,7 +16,7 @@ from tortoise.functions import Count
 
 from forum.content.sanitize import clean_body
 from forum.errors import Invalid, NotFound
-from forum.models import Comment, CommentStatus, Thread
+from forum.models import ClaimState, Comment, CommentStatus, Thread
 
 MAX_SLUG_CHARS = 80
 MAX_TITLE_CHARS = 300
@@ -121,6 +121,8 @@ class CommentNode:
     created_at: datetime
     edited_at: datetime | None
     removed: bool
+    source_requested: bool = False
+    moderator_note: str = ""
     replies: list[CommentNode] = field(default_factory=list)
 
 
@@ -143,7 +145,17 @@ async def comment_tree(thread: Thread, *, newest_first: bool = False) -> list[Co
     rows = (
         await Comment.filter(thread_id=thread.id)
         .order_by("created_at", "id")
-        .values("id", "parent_id", "author", "html", "status", "created_at", "edited_at")
+        .values(
+            "id",
+            "parent_id",
+            "author",
+            "html",
+            "status",
+            "created_at",
+            "edited_at",
+            "claim_state",
+            "moderator_note",
+        )
     )
     nodes: dict[int, CommentNode] = {}
     roots: list[CommentNode] = []
@@ -157,6 +169,8 @@ async def comment_tree(thread: Thread, *, newest_first: bool = False) -> list[Co
             created_at=row["created_at"],
             edited_at=row["edited_at"],
             removed=removed,
+            source_requested=row["claim_state"] == ClaimState.SOURCE_REQUESTED,
+            moderator_note="" if removed else row["moderator_note"],
         )
         nodes[node.id] = node
         parent = nodes.get(row["parent_id"]) if row["parent_id"] else None

@@ -12,7 +12,7 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from forum.content.sanitize import render_comment
 from forum.errors import Conflict, Forbidden, Invalid, NotFound
-from forum.services import ratelimit, threads
+from forum.services import moderation, ratelimit, threads
 from forum.services.comments import (
     NewComment,
     clean_text,
@@ -154,3 +154,25 @@ async def delete(request: Request) -> Response:
     if _wants_json(request):
         return JSONResponse({"id": comment_id, "deleted": True})
     return RedirectResponse(request.url_for("thread", slug=thread.slug).path, 303)
+
+
+async def report(request: Request) -> Response:
+    """A reader flags a comment for the moderators (needs source, spam, abusive, off-topic)."""
+    thread = await threads.get_thread(request.path_params["slug"])
+    form = await read_form(request)
+    verify_csrf(request, form)
+    settings = request.app.state.settings
+    await ratelimit.check(request.app.state.limiter, f"report:{client_key(request)}")
+    await moderation.report_comment(
+        request.path_params["id"],
+        form.get("reason", ""),
+        form.get("note", ""),
+        ip=client_key(request),
+        secret=settings.secret_key,
+    )
+    if _wants_json(request):
+        return JSONResponse({"reported": True}, status_code=201)
+    path = request.url_for("thread", slug=thread.slug).path
+    return RedirectResponse(
+        f"{path}?reported={request.path_params['id']}#c{request.path_params['id']}", 303
+    )

@@ -94,6 +94,13 @@ def verify_csrf(request: Request, form: dict[str, str]) -> None:
 
 
 async def read_form(request: Request, max_bytes: int = MAX_FORM_BYTES) -> dict[str, str]:
+    """A urlencoded form as a dict (the last value wins for a repeated field)."""
+    return dict(await read_form_pairs(request, max_bytes))
+
+
+async def read_form_pairs(
+    request: Request, max_bytes: int = MAX_FORM_BYTES
+) -> list[tuple[str, str]]:
     """A urlencoded form, refusing oversized bodies and text that is not valid UTF-8.
 
     Starlette's own parser replaces bad bytes silently; a poster should be told instead.
@@ -107,12 +114,11 @@ async def read_form(request: Request, max_bytes: int = MAX_FORM_BYTES) -> dict[s
         if len(body) > max_bytes:
             raise PayloadTooLarge(f"The form is larger than {max_bytes // 1024} KB.")
     try:
-        pairs = parse_qsl(
+        return parse_qsl(
             body.decode("ascii"), keep_blank_values=True, encoding="utf-8", errors="strict"
         )
     except UnicodeDecodeError:
         raise Invalid("The form is not valid UTF-8 text.") from None
-    return dict(pairs)
 
 
 def client_key(request: Request) -> str:

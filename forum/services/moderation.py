@@ -1,0 +1,197 @@
+"""The moderation queue: what waits for a moderator, the actions, and the audit log.
+
+Every action changes the comment and appends its audit entry (who, what, when, before
+and after) in one transaction. Queue pages are keyset-paginated on the comment id, so a
+deep page costs the same as the first.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from tortoise.expressions import Q
+from tortoise.transactions import in_transaction
+
+from forum.errors import Invalid, NotFound
+from forum.models import (
+    ClaimState,
+    Comment,
+    CommentStatus,
+    ModerationAction,
+    Moderator,
+    Report,
+    ReportReason,
+)
+from forum.services.comments import hash_ip
+
+PAGE_SIZE = 20
+MAX_NOTE_CHARS = 1000
+
+
+class Tab(StrEnum):
+    NEEDS_SOURCE = "needs_source"
+    REPORTED = "reported"
+    PENDING = "pending"
+    RECENT = "recent"
+
+
+class Action(StrEnum):
+    APPROVE = "approve"
+    REQUEST_SOURCE = "request_source"
+    HIDE = "hide"
+    RESTORE = "restore"
+
+
+def _tab_filter(tab: Tab) -> Q:
+    if tab is Tab.NEEDS_SOURCE:
+        return Q(claim_state=ClaimState.FLAGGED) & Q(
+            status__in=[CommentStatus.VISIBLE, CommentStatus.PENDING]
+        )
+    if tab is Tab.REPORTED:
+        return Q(reports__resolved=False)
+    if tab is Tab.PENDING:
+        return Q(status=CommentStatus.PENDING)
+    return Q(status__not=CommentStatus.DELETED)
+
+
+@dataclass
+class QueueItem:
+    comment: Comment
+    thread_title: str
+    thread_slug: str
+    parent_excerpt: str | None
+    reports: list[Report] = field(default_factory=list)
+
+
+@dataclass
+class QueuePage:
+    tab: Tab
+    items: list[QueueItem]
+    next_after: int | None
+    counts: dict[str, int]
+
+
+async def counts() -> dict[str, int]:
+    return {
+        tab.value: await Comment.filter(_tab_filter(tab)).distinct().count()
+        for tab in (Tab.NEEDS_SOURCE, Tab.REPORTED, Tab.PENDING)
+    }
+
+
+async def queue(tab: Tab, after: int | None = None, limit: int = PAGE_SIZE) -> QueuePage:
+    """One page of a tab: oldest first, except "recent", which is newest first."""
+    query = Comment.filter(_tab_filter(tab)).distinct()
+    if tab is Tab.RECENT:
+        query = query.filter(id__lt=after) if after else query
+        query = query.order_by("-id")
+    else:
+        query = query.filter(id__gt=after) if after else query
+        query = query.order_by("id")
+    comments = await query.limit(limit + 1).prefetch_related("thread")
+    more = len(comments) > limit
+    comments = comments[:limit]
+    ids = [c.id for c in comments]
+    parent_ids = [c.parent_id for c in comments if c.parent_id]
+    parents = dict(await Comment.filter(id__in=parent_ids).values_list("id", "text"))
+    reports: dict[int, list[Report]] = {}
+    for report in await Report.filter(comment_id__in=ids, resolved=False).order_by("id"):
+        reports.setdefault(report.comment_id, []).append(report)
+    items = [
+        QueueItem(
+            comment=c,
+            thread_title=c.thread.title,
+            thread_slug=c.thread.slug,
+            parent_excerpt=(parents.get(c.parent_id) or "")[:200] if c.parent_id else None,
+            reports=reports.get(c.id, []),
+        )
+        for c in comments
+    ]
+    return QueuePage(tab, items, comments[-1].id if more else None, await counts())
+
+
+def _snapshot(comment: Comment) -> dict[str, Any]:
+    return {
+        "status": str(comment.status),
+        "claim_state": str(comment.claim_state),
+        "moderator_note": comment.moderator_note,
+    }
+
+
+def _note(note: str) -> str:
+    note = " ".join(note.split())
+    if len(note) > MAX_NOTE_CHARS:
+        raise Invalid(f"The note is longer than {MAX_NOTE_CHARS} characters.", field="note")
+    return note
+
+
+async def act(moderator: Moderator, comment_id: int, action: Action, note: str = "") -> Comment:
+    """Apply one moderation action and record it in the audit log, atomically."""
+    note = _note(note)
+    if action is Action.HIDE and not note:
+        raise Invalid("Say why the comment is hidden: the reason is kept in the log.", "note")
+    async with in_transaction():
+        comment = await Comment.get_or_none(id=comment_id).select_for_update()
+        if comment is None or comment.status == CommentStatus.DELETED:
+            raise NotFound(f"There is no comment {comment_id} to moderate.")
+        before = _snapshot(comment)
+        if action is Action.APPROVE:
+            comment.claim_state = ClaimState.APPROVED
+            if comment.status == CommentStatus.PENDING:
+                comment.status = CommentStatus.VISIBLE
+        elif action is Action.REQUEST_SOURCE:
+            comment.claim_state = ClaimState.SOURCE_REQUESTED
+            comment.moderator_note = note
+        elif action is Action.HIDE:
+            comment.status = CommentStatus.HIDDEN
+        elif action is Action.RESTORE:
+            comment.status = CommentStatus.VISIBLE
+        await comment.save(update_fields=["status", "claim_state", "moderator_note"])
+        if action in (Action.APPROVE, Action.HIDE):
+            await Report.filter(comment_id=comment.id, resolved=False).update(resolved=True)
+        await ModerationAction.create(
+            moderator=moderator,
+            comment=comment,
+            thread_id=comment.thread_id,
+            action=action.value,
+            reason=note,
+            before=before,
+            after=_snapshot(comment),
+        )
+    return comment
+
+
+async def act_many(
+    moderator: Moderator, comment_ids: list[int], action: Action, note: str = ""
+) -> int:
+    """A bulk action: each comment in its own transaction, so one failure stops none."""
+    done = 0
+    for comment_id in comment_ids:
+        await act(moderator, comment_id, action, note)
+        done += 1
+    return done
+
+
+async def history(comment_id: int) -> list[ModerationAction]:
+    return (
+        await ModerationAction.filter(comment_id=comment_id)
+        .order_by("id")
+        .prefetch_related("moderator")
+    )
+
+
+async def report_comment(
+    comment_id: int, reason: str, note: str, *, ip: str | None, secret: str
+) -> Report:
+    """A reader's report: it lands in the "reported" tab."""
+    try:
+        parsed = ReportReason(reason)
+    except ValueError:
+        raise Invalid("Choose why you are reporting this comment.", field="reason") from None
+    comment = await Comment.get_or_none(id=comment_id, status=CommentStatus.VISIBLE)
+    if comment is None:
+        raise NotFound("That comment is not shown any more.")
+    return await Report.create(
+        comment=comment, reason=parsed, note=_note(note), ip_hash=hash_ip(ip, secret)
+    )

@@ -1,0 +1,132 @@
+"""Moderator pages: log in and out, the queue with its tabs, actions, a comment's history.
+
+Every page and action here needs a logged-in moderator: an anonymous visitor is sent to
+the login page (GET) or refused (POST), and sees nothing of the queue.
+"""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from forum.errors import Forbidden, Invalid, NotFound, RateLimited
+from forum.models import Comment, Moderator
+from forum.services import accounts, moderation
+from forum.web.pages import render
+from forum.web.security import client_key, read_form, read_form_pairs, verify_csrf
+
+SESSION_KEY = "moderator_id"
+
+
+class LoginRequired(Forbidden):
+    """Raised for pages; the handler turns it into a redirect to the login page."""
+
+
+async def current_moderator(request: Request) -> Moderator:
+    moderator_id = request.session.get(SESSION_KEY)
+    moderator = (
+        await Moderator.get_or_none(id=moderator_id, is_active=True) if moderator_id else None
+    )
+    if moderator is None:
+        if request.method == "GET":
+            raise LoginRequired("Log in as a moderator to see this page.")
+        raise Forbidden("Only a logged-in moderator can do that.")
+    return moderator
+
+
+async def login_required(request: Request, exc: Exception) -> Response:
+    return RedirectResponse(f"/mod/login?next={request.url.path}", status_code=303)
+
+
+def _safe_next(raw: str | None) -> str:
+    return raw if raw and raw.startswith("/mod") and "//" not in raw else "/mod"
+
+
+async def login(request: Request) -> Response:
+    if request.method == "GET":
+        return render(
+            request, "mod/login.html", {"next": _safe_next(request.query_params.get("next"))}
+        )
+    form = await read_form(request)
+    verify_csrf(request, form)
+    username = form.get("username", "").strip()
+    key = f"login:{username.lower()}:{client_key(request)}"
+    limiter = request.app.state.login_limiter
+    wait = await limiter.blocked(key)
+    if wait is not None:
+        raise RateLimited(
+            f"Too many failed logins. Try again in {wait // 60 + 1} minutes.", retry_after=wait
+        )
+    moderator = await accounts.verify_login(username, form.get("password", ""))
+    if moderator is None:
+        await limiter.retry_after(key)
+        return render(
+            request,
+            "mod/login.html",
+            {"error": "Wrong username or password.", "next": _safe_next(form.get("next"))},
+            status=401,
+        )
+    request.session.clear()
+    request.session[SESSION_KEY] = moderator.id
+    return RedirectResponse(_safe_next(form.get("next")), status_code=303)
+
+
+async def logout(request: Request) -> Response:
+    form = await read_form(request)
+    verify_csrf(request, form)
+    request.session.clear()
+    return RedirectResponse("/", status_code=303)
+
+
+def _tab(request: Request) -> moderation.Tab:
+    try:
+        return moderation.Tab(request.query_params.get("tab", "needs_source"))
+    except ValueError:
+        raise Invalid("There is no such tab.", field="tab") from None
+
+
+def _after(request: Request) -> int | None:
+    raw = request.query_params.get("after")
+    if raw is None:
+        return None
+    if not raw.isdigit():
+        raise Invalid("The page cursor must be a comment id.", field="after")
+    return int(raw)
+
+
+async def queue_page(request: Request) -> Response:
+    moderator = await current_moderator(request)
+    page = await moderation.queue(_tab(request), _after(request))
+    return render(
+        request, "mod/queue.html", {"moderator": moderator, "page": page, "tabs": moderation.Tab}
+    )
+
+
+async def act(request: Request) -> Response:
+    moderator = await current_moderator(request)
+    form_items = await read_form_pairs(request)
+    form = dict(form_items)
+    verify_csrf(request, form)
+    try:
+        action = moderation.Action(form.get("action", ""))
+    except ValueError:
+        raise Invalid("Choose an action.", field="action") from None
+    ids = [v for k, v in form_items if k == "comment_id"]
+    if not ids or not all(v.isdigit() for v in ids):
+        raise Invalid("Select at least one comment.", field="comment_id")
+    await moderation.act_many(moderator, [int(v) for v in ids], action, form.get("note", ""))
+    return RedirectResponse(_safe_next(form.get("next")), status_code=303)
+
+
+async def history_page(request: Request) -> Response:
+    moderator = await current_moderator(request)
+    comment_id = request.path_params["id"]
+    entries = await moderation.history(comment_id)
+    comment = await Comment.get_or_none(id=comment_id).prefetch_related("thread")
+    if comment is None:
+        raise NotFound(f"There is no comment {comment_id}.")
+    return render(
+        request,
+        "mod/history.html",
+        {"moderator": moderator, "comment": comment, "entries": entries},
+    )
