@@ -95,6 +95,7 @@ def create_app(settings: Settings) -> Starlette:
         Route("/t/{slug}/c/{id:int}/edit", comments.edit, methods=["GET", "POST"], name="edit"),
         Route("/t/{slug}/c/{id:int}/delete", comments.delete, methods=["POST"], name="delete"),
         Route("/t/{slug}/c/{id:int}/report", comments.report, methods=["POST"], name="report"),
+        Route("/t/{slug}/c/{id:int}/sources", comments.add_source, methods=["POST"], name="source"),
         Route("/preview", comments.preview, methods=["POST"], name="preview"),
     ]
     moderation_routes = [
@@ -142,7 +143,10 @@ def create_app(settings: Settings) -> Starlette:
     app.state.limiter = limiter
     app.state.login_limiter = login_limiter
     app.state.ownership = Ownership(
-        settings.secret_key, settings.edit_window_seconds, settings.secure_cookies
+        settings.secret_key,
+        settings.edit_window_seconds,
+        settings.secure_cookies,
+        settings.source_window_seconds,
     )
     return app
 

@@ -96,6 +96,8 @@ class Comment(Model):
     # [{"sentence", "start", "end", "reason", "cues"}] for each sentence needing a source
     claim_findings = fields.JSONField(default=list)
     moderator_note = fields.TextField(default="")
+    # [{"url", "note", "added_at", "reachable", "http_status", "error"}] added by the author
+    sources = fields.JSONField(default=list)
 
     replies: fields.ReverseRelation[Comment]
     thread_id: int

@@ -116,6 +116,8 @@ class Settings:
     edit_window_seconds: int = 900
     frame_ancestors: str = "'self'"
     secure_cookies: bool = False
+    source_window_seconds: int = 7 * 86400
+    allow_private_links: bool = False
     debug: bool = False
 
     @property
@@ -141,5 +143,7 @@ class Settings:
             edit_window_seconds=_positive_int(env, "FORUM_EDIT_WINDOW", 900),
             frame_ancestors=_frame_ancestors(env.get("FORUM_FRAME_ANCESTORS", "'self'")),
             secure_cookies=env.get("FORUM_SECURE_COOKIES", "") in {"1", "true", "yes"},
+            source_window_seconds=_positive_int(env, "FORUM_SOURCE_WINDOW", 7 * 86400),
+            allow_private_links=env.get("FORUM_ALLOW_PRIVATE_LINKS", "") in {"1", "true", "yes"},
             debug=env.get("FORUM_DEBUG", "") in {"1", "true", "yes"},
         )

@@ -16,10 +16,20 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
+from tortoise.transactions import in_transaction
+
 from forum.content.claims import check_claims
 from forum.content.sanitize import render_comment
 from forum.errors import Conflict, Forbidden, Invalid, NotFound
-from forum.models import ClaimState, Comment, CommentStatus, Thread, ThreadStatus
+from forum.models import (
+    ClaimState,
+    Comment,
+    CommentStatus,
+    ModerationAction,
+    Thread,
+    ThreadStatus,
+)
+from forum.services.sources import check_link, validate_url
 
 MAX_TEXT_CHARS = 10_000
 MAX_AUTHOR_CHARS = 80
@@ -189,3 +199,53 @@ async def delete_comment(thread: Thread, comment_id: int, *, window_seconds: int
     comment.html = ""
     comment.edited_at = datetime.now(UTC)
     await comment.save(update_fields=["status", "text", "html", "edited_at"])
+
+
+async def add_source(
+    thread: Thread, comment_id: int, url: str, note: str, *, allow_private: bool = False
+) -> Comment:
+    """The author backs a comment with a link: check the link, record it, re-check the claim.
+
+    The claim is re-read with the link beside it, so a flagged or source-requested comment
+    is cleared; the moderators see the link and whether it answered. The change lands in
+    the audit log as the system's, with before and after.
+    """
+    url = validate_url(url)
+    note = " ".join(note.split())
+    if len(note) > 500:
+        raise Invalid("The note is longer than 500 characters.", field="note")
+    comment = await Comment.get_or_none(id=comment_id, thread_id=thread.id)
+    if comment is None or comment.status != CommentStatus.VISIBLE:
+        raise NotFound("That comment is not in this thread, or it was removed.")
+    if len(comment.sources) >= 5:
+        raise Invalid("A comment can carry at most five sources.", field="url")
+    result = await check_link(url, allow_private=allow_private)
+    before = {"claim_state": str(comment.claim_state), "sources": len(comment.sources)}
+    comment.sources = [
+        *comment.sources,
+        {
+            "url": url,
+            "note": note,
+            "added_at": datetime.now(UTC).isoformat(),
+            "reachable": result.reachable,
+            "http_status": result.http_status,
+            "error": result.error,
+        },
+    ]
+    rechecked = claim_fields(comment.text + "\n" + url)
+    comment.claim_state = rechecked["claim_state"]
+    comment.claim_findings = rechecked["claim_findings"]
+    comment.claim_score = rechecked["claim_score"]
+    async with in_transaction():
+        await comment.save(
+            update_fields=["sources", "claim_state", "claim_findings", "claim_score"]
+        )
+        await ModerationAction.create(
+            comment=comment,
+            thread_id=thread.id,
+            action="source_added",
+            reason=url,
+            before=before,
+            after={"claim_state": str(comment.claim_state), "sources": len(comment.sources)},
+        )
+    return comment

@@ -123,6 +123,7 @@ class CommentNode:
     removed: bool
     source_requested: bool = False
     moderator_note: str = ""
+    sources: list[dict] = field(default_factory=list)
     replies: list[CommentNode] = field(default_factory=list)
 
 
@@ -155,6 +156,7 @@ async def comment_tree(thread: Thread, *, newest_first: bool = False) -> list[Co
             "edited_at",
             "claim_state",
             "moderator_note",
+            "sources",
         )
     )
     nodes: dict[int, CommentNode] = {}
@@ -171,6 +173,7 @@ async def comment_tree(thread: Thread, *, newest_first: bool = False) -> list[Co
             removed=removed,
             source_requested=row["claim_state"] == ClaimState.SOURCE_REQUESTED,
             moderator_note="" if removed else row["moderator_note"],
+            sources=[] if removed else row["sources"],
         )
         nodes[node.id] = node
         parent = nodes.get(row["parent_id"]) if row["parent_id"] else None

@@ -12,6 +12,7 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from forum.content.sanitize import render_comment
 from forum.errors import Conflict, Forbidden, Invalid, NotFound
+from forum.services import comments as comment_service
 from forum.services import moderation, ratelimit, threads
 from forum.services.comments import (
     NewComment,
@@ -48,6 +49,7 @@ def _comment_fragment(request: Request, comment_id: int, node: threads.CommentNo
         node=node,
         thread_slug=request.path_params["slug"],
         owned={comment_id: 1},
+        owned_sources=set(),
         request=request,
         csrf_token=csrf_token(request),
     )
@@ -176,3 +178,26 @@ async def report(request: Request) -> Response:
     return RedirectResponse(
         f"{path}?reported={request.path_params['id']}#c{request.path_params['id']}", 303
     )
+
+
+async def add_source(request: Request) -> Response:
+    """The author adds a source link; the link is checked and the claim re-evaluated."""
+    thread = await threads.get_thread(request.path_params["slug"])
+    comment_id = request.path_params["id"]
+    if not request.app.state.ownership.may_add_source(request, comment_id):
+        raise Forbidden("Only the browser that posted this comment can add a source to it.")
+    form = await read_form(request)
+    verify_csrf(request, form)
+    settings = request.app.state.settings
+    comment = await comment_service.add_source(
+        thread,
+        comment_id,
+        form.get("url", ""),
+        form.get("note", ""),
+        allow_private=settings.allow_private_links,
+    )
+    if _wants_json(request):
+        return JSONResponse(
+            {"id": comment.id, "claim_state": str(comment.claim_state), "sources": comment.sources}
+        )
+    return RedirectResponse(_anchor(request, thread.slug, comment.id), 303)

@@ -18,13 +18,27 @@ MAX_OWNED = 50
 
 
 class Ownership:
-    def __init__(self, secret: str, window_seconds: int, secure: bool) -> None:
+    def __init__(
+        self, secret: str, window_seconds: int, secure: bool, source_window_seconds: int = 0
+    ) -> None:
         self.serializer = URLSafeSerializer(secret, salt="forum.comment-ownership")
         self.window = window_seconds
+        # The author may back a comment with a source for longer than they may edit it.
+        self.keep = max(window_seconds, source_window_seconds)
         self.secure = secure
 
     def owned(self, request: Request) -> dict[int, int]:
         """Comment id -> seconds of editing left, for comments still in their window."""
+        return self._left(request, self.window)
+
+    def may_add_source(self, request: Request, comment_id: int) -> bool:
+        return comment_id in self._left(request, self.keep)
+
+    def sources_owned(self, request: Request) -> set[int]:
+        """Comments this browser may still back with a source."""
+        return set(self._left(request, self.keep))
+
+    def _left(self, request: Request, window: int) -> dict[int, int]:
         raw = request.cookies.get(COOKIE)
         if not raw:
             return {}
@@ -38,7 +52,7 @@ class Ownership:
         left = {}
         for key, posted in data.items():
             if str(key).isdigit() and isinstance(posted, int):
-                remaining = posted + self.window - now
+                remaining = posted + window - now
                 if remaining > 0:
                     left[int(key)] = remaining
         return left
@@ -50,14 +64,15 @@ class Ownership:
         """Add a newly posted comment to the cookie, dropping expired entries."""
         now = int(time.time())
         current = {
-            str(cid): now - (self.window - left) for cid, left in self.owned(request).items()
+            str(cid): now - (self.keep - left)
+            for cid, left in self._left(request, self.keep).items()
         }
         current[str(comment_id)] = now
         newest = dict(sorted(current.items(), key=lambda kv: kv[1])[-MAX_OWNED:])
         response.set_cookie(
             COOKIE,
             self.serializer.dumps(newest),
-            max_age=self.window,
+            max_age=self.keep,
             path="/",
             httponly=True,
             samesite="lax",

@@ -67,6 +67,7 @@ async def render_thread(
             "comments": tree,
             "sort": sort,
             "owned": request.app.state.ownership.owned(request),
+            "owned_sources": request.app.state.ownership.sources_owned(request),
             "form_error": form_error,
             "form_values": form_values or {},
         },
@@ -88,5 +89,10 @@ async def subthread_page(request: Request) -> Response:
     return render(
         request,
         "pages/subthread.html",
-        {"thread": thread, "node": node, "owned": request.app.state.ownership.owned(request)},
+        {
+            "thread": thread,
+            "node": node,
+            "owned": request.app.state.ownership.owned(request),
+            "owned_sources": request.app.state.ownership.sources_owned(request),
+        },
     )
