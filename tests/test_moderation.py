@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 
 import httpx
@@ -219,3 +220,27 @@ async def test_edit_re_checks_the_claim(database):
         thread, comment.id, "Crime rose 20% last year, according to the ONS.", window_seconds=900
     )
     assert edited.claim_state == ClaimState.CLEAR and edited.claim_findings == []
+
+
+async def test_premoderation_holds_new_comments_until_approved(database, moderator):
+    settings = dataclasses.replace(database, premoderation=True)
+    thread = await threads.create_thread(title="Held", body_html="", import_key="held")
+    async with make_client(settings) as http:
+        csrf = await token(http, f"/t/{thread.slug}")
+        response = await http.post(
+            f"/t/{thread.slug}/comments", data={"csrf_token": csrf, "text": "Nice article."}
+        )
+        assert response.status_code == 303 and "pending=1" in response.headers["location"]
+        page = (await http.get(response.headers["location"])).text
+        assert "once a moderator has approved it" in page and "Nice article." not in page
+        as_json = await http.post(
+            f"/t/{thread.slug}/comments",
+            data={"csrf_token": csrf, "text": "Second."},
+            headers={"Accept": "application/json"},
+        )
+        assert as_json.status_code == 202 and as_json.json()["pending"] is True
+    pending = await moderation.queue(moderation.Tab.PENDING)
+    assert len(pending.items) == 2
+    await moderation.act(moderator, pending.items[0].comment.id, moderation.Action.APPROVE)
+    tree = await threads.comment_tree(thread)
+    assert [n.html for n in tree] == ["<p>Nice article.</p>"]

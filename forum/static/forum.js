@@ -77,6 +77,12 @@ async function submitComment(event) {
   button.disabled = true;
   try {
     const { response, data } = await postForm(form);
+    if (response.status === 202 && data?.pending) {
+      rememberName(author);
+      form.querySelector("textarea[name=text]").value = "";
+      showError(form, data.message);
+      return;
+    }
     if (response.status !== 201 || !data) {
       const message = data?.error?.message || `Posting failed (${response.status}).`;
       showError(form, message);

@@ -12,6 +12,7 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from forum.content.sanitize import render_comment
 from forum.errors import Conflict, Forbidden, Invalid, NotFound
+from forum.models import ClaimState, CommentStatus
 from forum.services import comments as comment_service
 from forum.services import moderation, ratelimit, threads
 from forum.services.comments import (
@@ -25,6 +26,7 @@ from forum.web.pages import render, render_thread
 from forum.web.security import client_key, csrf_token, read_form, verify_csrf
 
 HONEYPOT = "website"
+PENDING_MESSAGE = "Thank you. Your comment will appear once a moderator has approved it."
 
 
 def _anchor(request: Request, slug: str, comment_id: int) -> str:
@@ -74,6 +76,7 @@ async def create(request: Request) -> Response:
             ),
             ip=client_key(request),
             secret=settings.secret_key,
+            status=CommentStatus.PENDING if settings.premoderation else CommentStatus.VISIBLE,
         )
     except (Invalid, Conflict) as exc:
         if _wants_json(request):
@@ -82,7 +85,9 @@ async def create(request: Request) -> Response:
             request, thread, form_error=exc.message, form_values=form, status=exc.status
         )
     anchor = _anchor(request, thread.slug, comment.id)
-    if _wants_json(request):
+    if comment.status == CommentStatus.PENDING:
+        response = _held_for_moderation(request, thread.slug, comment.id)
+    elif _wants_json(request):
         node = threads.CommentNode(
             id=comment.id,
             parent_id=comment.parent_id,
@@ -98,6 +103,7 @@ async def create(request: Request) -> Response:
                 "parent_id": comment.parent_id,
                 "url": anchor,
                 "fragment": _comment_fragment(request, comment.id, node).strip(),
+                "needs_source": comment.claim_state == ClaimState.FLAGGED,
             },
             status_code=201,
         )
@@ -105,6 +111,15 @@ async def create(request: Request) -> Response:
         response = RedirectResponse(anchor, status_code=303)
     request.app.state.ownership.grant(request, response, comment.id)
     return response
+
+
+def _held_for_moderation(request: Request, slug: str, comment_id: int) -> Response:
+    if _wants_json(request):
+        return JSONResponse(
+            {"id": comment_id, "pending": True, "message": PENDING_MESSAGE}, status_code=202
+        )
+    path = request.url_for("thread", slug=slug).path
+    return RedirectResponse(f"{path}?pending=1#comments-heading", status_code=303)
 
 
 async def preview(request: Request) -> Response:
