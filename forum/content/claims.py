@@ -381,9 +381,8 @@ _DATE = re.compile(
 )
 _YEAR = re.compile(r"\b(?:19|20)\d\d\b")
 _BODY_STATE = re.compile(
-    r"\b(?:[A-Z]{2,6}\d?s?|the (?:" + _BODIES + r"))\s+(?:has|have|had|is|are|was|were)\s+"
-    r"(?:(?:a|an|the|no|not|now|already|still|just|been)\s+)*\w+",
-    re.IGNORECASE,
+    r"(?:\b[A-Z]{2,6}\d?s?|(?i:\bthe (?:" + _BODIES + r")))\s+"
+    r"(?i:(?:has|have|had|is|are|was|were)\s+(?:(?:a|an|the|no|not|now|already|still|just|been)\s+)*\w+)"
 )
 _FUTURE = re.compile(r"\b(?:will|won't|is set to|are set to|is due to|are due to)\s+\w+")
 _ACRONYM = re.compile(
