@@ -104,6 +104,10 @@ def create_app(settings: Settings) -> Starlette:
         Route("/mod/logout", moderation.logout, methods=["POST"], name="mod_logout"),
         Route("/mod/actions", moderation.act, methods=["POST"], name="mod_act"),
         Route("/mod/c/{id:int}", moderation.history_page, name="mod_history"),
+        Route("/mod/moderators", moderation.moderators_page, name="mod_moderators"),
+        Route(
+            "/mod/moderators", moderation.moderators_action, methods=["POST"], name="mod_accounts"
+        ),
     ]
 
     app = Starlette(

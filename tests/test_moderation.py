@@ -244,3 +244,38 @@ async def test_premoderation_holds_new_comments_until_approved(database, moderat
     await moderation.act(moderator, pending.items[0].comment.id, moderation.Action.APPROVE)
     tree = await threads.comment_tree(thread)
     assert [n.html for n in tree] == ["<p>Nice article.</p>"]
+
+
+async def test_admins_manage_moderators_and_others_cannot(database, moderator):
+    await accounts.create_moderator("boss", PASSWORD, accounts.Role.ADMIN)
+    async with make_client(database) as plain, make_client(database) as admin:
+        await login(plain)
+        assert (await plain.get("/mod/moderators")).status_code == 403
+        await login(admin, "boss")
+        page = await admin.get("/mod/moderators")
+        assert page.status_code == 200 and f'id="m{moderator.id}"' in page.text
+        csrf = await token(admin, "/mod/moderators")
+        added = await admin.post(
+            "/mod/moderators",
+            data={
+                "csrf_token": csrf,
+                "action": "add",
+                "username": "newbie",
+                "password": PASSWORD,
+                "role": "moderator",
+            },
+        )
+        assert added.status_code == 303
+        off = await admin.post(
+            "/mod/moderators",
+            data={"csrf_token": csrf, "action": "disable", "moderator_id": str(moderator.id)},
+        )
+        assert off.status_code == 303
+        # The switched-off moderator's session no longer opens the queue.
+        assert (await plain.get("/mod")).status_code == 303
+    assert await accounts.verify_login("mod", PASSWORD) is None
+    assert await accounts.verify_login("newbie", PASSWORD) is not None
+    actions = await ModerationAction.filter(action__startswith="moderator_").values_list(
+        "action", flat=True
+    )
+    assert sorted(actions) == ["moderator_added", "moderator_disabled"]

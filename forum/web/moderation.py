@@ -10,7 +10,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from forum.errors import Forbidden, Invalid, NotFound, RateLimited
-from forum.models import Comment, Moderator
+from forum.models import Comment, Moderator, Role
 from forum.services import accounts, moderation
 from forum.web.pages import render
 from forum.web.security import client_key, read_form, read_form_pairs, verify_csrf
@@ -68,6 +68,7 @@ async def login(request: Request) -> Response:
         )
     request.session.clear()
     request.session[SESSION_KEY] = moderator.id
+    await accounts.record_login(moderator)
     return RedirectResponse(_safe_next(form.get("next")), status_code=303)
 
 
@@ -130,3 +131,37 @@ async def history_page(request: Request) -> Response:
         "mod/history.html",
         {"moderator": moderator, "comment": comment, "entries": entries},
     )
+
+
+async def moderators_page(request: Request) -> Response:
+    admin = await current_moderator(request)
+    accounts.require_admin(admin)
+    return render(
+        request,
+        "mod/moderators.html",
+        {"moderator": admin, "moderators": await accounts.list_moderators(), "roles": Role},
+    )
+
+
+async def moderators_action(request: Request) -> Response:
+    admin = await current_moderator(request)
+    accounts.require_admin(admin)
+    form = await read_form(request)
+    verify_csrf(request, form)
+    action = form.get("action")
+    if action == "add":
+        try:
+            role = Role(form.get("role", "moderator"))
+        except ValueError:
+            raise Invalid("Choose a role.", field="role") from None
+        await accounts.add_moderator(
+            admin, form.get("username", "").strip(), form.get("password", ""), role
+        )
+    elif action in {"disable", "enable"}:
+        raw = form.get("moderator_id", "")
+        if not raw.isdigit():
+            raise Invalid("Choose a moderator.", field="moderator_id")
+        await accounts.set_active(admin, int(raw), action == "enable")
+    else:
+        raise Invalid("Choose an action.", field="action")
+    return RedirectResponse("/mod/moderators", status_code=303)
