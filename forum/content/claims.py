@@ -77,6 +77,7 @@ REASONS = {
     "body": "what a named body did",
     "future": "what will happen",
     "state": "a fact about a named body",
+    "hearsay": "hearsay",
 }
 
 
@@ -217,6 +218,25 @@ _EVENT_VERBS = _words(
     "was \\w+ed",
     "were \\w+ed",
     "is being \\w+ed",
+    "(?:has|have|had) been \\w+",
+    "were all \\w+ed",
+    "got \\w+ed",
+    "downgraded",
+    "upgraded",
+    "found",
+    "knew",
+    "prosecuted",
+    "switching",
+    "rationed",
+    "shot",
+    "owned by",
+    "committed by",
+    "go(?:es)? to landfill",
+    "gone",
+    "done nothing",
+    "works? better",
+    "don't work",
+    "doesn't work",
 )
 _CAUSE = _words(
     "because of",
@@ -238,6 +258,9 @@ _CAUSE = _words(
     "that's why",
     "contributed to",
     "triggered",
+    "because",
+    "so \\w+ that",
+    "so (?:bad|full|polluted|expensive|busy) (?:they|that|the)",
 )
 _COMPARISON = _words(
     "record",
@@ -262,6 +285,14 @@ _COMPARISON = _words(
     "ahead of",
     "behind",
     "since (?:19|20)\\d\\d",
+    "all-time",
+    "record-breaking",
+    "more \\w+(?: \\w+){0,4} than",
+    "\\w+er than",
+    "the most \\w+",
+    "every (?:single )?(?:day|year|week|time)",
+    "any other",
+    "up every year",
 )
 _BODIES = _words(
     "council",
@@ -328,10 +359,14 @@ _SOURCE = _words(
     "says|said|survey|study)",
     "(?:told|tells) (?:the|a|reporters|mps|the committee|parliament|bbc|us)",
     "in (?:a|an|the|his|her|their) (?:statement|interview|letter|speech|press release)",
-    "(?:published|released) (?:on|in|last|this|yesterday|today)",
+    "published (?:on|in|last|this|yesterday|today)",
     "cited in",
     "via ",
     "see:",
+    "(?:report|survey|accounts|notice|list|register|minutes|records|figures|data|statistics)"
+    "\\b[^.]{0,80}\\b(?:shows?|showed|found|finds|reported|reports|sets out|says|said|"
+    "reveals?|revealed|confirms?|confirmed)\\b",
+    "\\b\\w+ (?:estimates|estimated|forecasts|forecast|projects|projected) that",
 )
 _ATTRIBUTED_SAY = re.compile(
     r"\b(?!i\b|we\b|you\b|they\b|people\b|everyone\b|some\b)([A-Za-z][\w'’.-]*)\s+"
@@ -346,21 +381,35 @@ _OPINION_START = re.compile(
 _REQUEST_START = re.compile(
     r"^(?:please|pls|could you|can you|would you|will you|can someone|could someone|"
     r"does anyone|anyone know|let's|lets|let us|don't|do not|read|see|check|sign|join|"
-    r"contact|email|write to|go to|visit|share|remember|imagine|consider|keep|stop|try)\b"
+    r"contact|email|write to|go to|visit|share|remember|imagine|consider|keep|stop|try|apply|"
+    r"book|register|come|donate|vote|call|tell|ask|watch|listen|what a|what an|how lovely|"
+    r"we'll|we will|we're holding|join us|just finished|just got back)\b"
 )
 _THANKS = re.compile(
     r"^(?:thanks|thank you|thx|cheers|great (?:post|article|piece|blog)|well said|"
     r"good (?:post|point|article)|nice|hi|hello|welcome|congrat\w*|brilliant|excellent|"
     r"spot on|agreed|exactly|lol|haha|wow|ok|okay|yes|no|hear hear)\b"
 )
+_THANKS_ANYWHERE = re.compile(r"\b(?:thanks|thank you|enjoy your|well done|congratulations)\b")
+_RATING = re.compile(r"\b\d+(?:\.\d+)? ?(?:stars?|/10|out of (?:5|10))\b")
+_HEARSAY = re.compile(
+    r"according to (?:my|a|some|our|his|her) (?:mate|friend|neighbou?r|mum|dad|mother|father|"
+    r"colleague|cousin|brother|sister|uncle|aunt|bloke|guy|lad|someone)|\b(?:i heard|i've heard|"
+    r"word is|rumour has it|everyone knows|people say|they say|experts say|scientists say|"
+    r"studies show|research shows|research says|science says)\b"
+)
 _EVALUATIVE = re.compile(
     r"\b(?:should|shouldn't|ought|must|need to|needs to|would|could|might|may|terrible|"
     r"awful|disgrace\w*|shameful|ridiculous|stupid|brilliant|great|amazing|wonderful|"
     r"fantastic|best|good|bad|worse|wrong|right|fair|unfair|sad|shame|pathetic|joke|"
-    r"nonsense|rubbish|useless|hopeless|incompetent|clueless|obviously|clearly|"
+    r"nonsense|rubbish|useless|hopeless|incompetent|clueless|obviously|clearly|ruin\w*|"
+    r"destroy\w*|love\w*|goosebumps|gutted|delighted|proud|"
     r"seems|appears|feel|opinion|agree|disagree|love|hate|fiasco|mess|rob|robbing)\b"
 )
-_PERSONAL_START = re.compile(r"^(?:i|i've|i'm|i'd|i was|my|me|we've been|our family)\b")
+_PERSONAL_START = re.compile(
+    r"^(?:i|i've|i'm|i'd|i was|me|we've been|our family|someone tried my)\b"
+)
+_MY_START = re.compile(r"^(?:my|our)\b")
 _QUOTED = re.compile(r"[\"“”«»](?:[^\"“”«»]{8,})[\"“”«»]|(?<!\w)['‘’](?:[^'‘’]{12,})['‘’](?!\w)")
 _CHALLENGE = re.compile(
     r"\b(?:source\??|citation|evidence|proof|expand|explain|clarify|really\?|is that true|"
@@ -384,22 +433,27 @@ _BODY_STATE = re.compile(
     r"(?:\b[A-Z]{2,6}\d?s?|(?i:\bthe (?:" + _BODIES + r")))\s+"
     r"(?i:(?:has|have|had|is|are|was|were)\s+(?:(?:a|an|the|no|not|now|already|still|just|been)\s+)*\w+)"
 )
-_FUTURE = re.compile(r"\b(?:will|won't|is set to|are set to|is due to|are due to)\s+\w+")
+_FUTURE = re.compile(
+    r"(?<!\bi )(?<!\bwe )(?<!\byou )\b(?:will|won't|is set to|are set to|is due to|are due to)"
+    r"\s+(?!be (?:happy|glad|interesting|nice|great)\b)\w+"
+)
 _ACRONYM = re.compile(
     r"\b(?!I\b|OK\b|TV\b|UK\b|US\b|USA\b|EU\b|AM\b|PM\b)[A-Z][A-Za-z]?[A-Z]{1,5}\d?s?\b"
 )
 _PROPER_NAME = re.compile(r"(?<=[a-z,;] )(?:[A-Z][a-z]+(?:\s+(?:of|for|and|the)?\s*[A-Z][a-z]+)+)")
 _URL = re.compile(r"https?://\S+|\bwww\.\S+", re.IGNORECASE)
-_SENTENCE = re.compile(r"[^.!?\n]+(?:[.!?]+[\"'”’)\]]*|\n|$)")
+# A sentence ends at . ! or ? (with closing quotes or brackets) before whitespace, or at
+# a line break; "59.7%" and "e.g." inside a sentence do not end it.
+_BOUNDARY = re.compile(r"[.!?…]+[\"'”’)\]]*(?=\s)|\n+")
 
 _WEIGHTS = {
     "figure": 1.0,
     "date": 0.5,
     "event": 1.0,
     "cause": 1.0,
-    "comparison": 0.8,
+    "comparison": 1.0,
     "body": 0.6,
-    "future": 0.6,
+    "future": 1.0,
     "state": 0.5,
 }
 
@@ -418,13 +472,15 @@ def _patterns() -> dict[str, re.Pattern[str]]:
 def split_sentences(text: str) -> list[tuple[int, int, str]]:
     """(start, end, sentence) for each sentence, with offsets into `text`."""
     out = []
-    for match in _SENTENCE.finditer(text):
-        chunk = match.group()
+    position = 0
+    ends = [m.end() for m in _BOUNDARY.finditer(text)] + [len(text)]
+    for end in ends:
+        chunk = text[position:end]
         stripped = chunk.strip()
-        if len(stripped) < 2:
-            continue
-        start = match.start() + (len(chunk) - len(chunk.lstrip()))
-        out.append((start, start + len(stripped), stripped))
+        if len(stripped) >= 2:
+            start = position + (len(chunk) - len(chunk.lstrip()))
+            out.append((start, start + len(stripped), stripped))
+        position = end
     return out
 
 
@@ -451,6 +507,12 @@ class RuleChecker:
         quoted = _QUOTED.search(sentence)
         if sentence.rstrip("\"'”’)] ").endswith("?"):
             cues.append("-question")
+            return verdict(False, False, 0.0)
+        if _THANKS_ANYWHERE.search(lowered):
+            cues.append("-thanks")
+            return verdict(False, False, 0.0)
+        if _RATING.search(lowered):
+            cues.append("-rating")
             return verdict(False, False, 0.0)
         for pattern, cue in (
             (_THANKS, "-thanks"),
@@ -489,11 +551,17 @@ class RuleChecker:
         if evaluative:
             cues.append(f"-evaluative:{evaluative[0]}")
             score -= min(1.0, 0.5 * len(evaluative))
-        if _PERSONAL_START.match(lowered) and not found["body"]:
+        if _PERSONAL_START.match(lowered) or (_MY_START.match(lowered) and not found["body"]):
             cues.append("-personal")
-            score -= 1.0
+            score -= 2.0
 
         source = p["source"].search(lowered) or _ATTRIBUTED_SAY.search(sentence)
+        hearsay = _HEARSAY.search(lowered)
+        if hearsay:
+            # Hearsay is no source, and "experts say X" still asserts X.
+            cues.append(f"hearsay:{hearsay.group()}")
+            source = None
+            score += 1.0
         if source:
             cues.append(f"source:{source.group().strip()}")
         elif covered:
