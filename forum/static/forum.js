@@ -116,8 +116,16 @@ function enhancePreview(form) {
   const preview = form.querySelector(".preview");
   const previewUrl = document.body.dataset.previewUrl || "/preview";
   let timer = null;
+  // Each request gets a number; only the answer to the latest one may be shown, and
+  // posting the form makes every earlier answer stale.
+  let latest = 0;
+  form.addEventListener("submit", () => {
+    clearTimeout(timer);
+    latest += 1;
+  });
   textarea.addEventListener("input", () => {
     clearTimeout(timer);
+    const request = ++latest;
     timer = setTimeout(async () => {
       if (!textarea.value.trim()) {
         preview.hidden = true;
@@ -135,8 +143,9 @@ function enhancePreview(form) {
           body,
           credentials: "same-origin",
         });
-        if (!response.ok) return;
+        if (!response.ok || request !== latest) return;
         const data = await response.json();
+        if (request !== latest) return;
         const label = document.createElement("p");
         label.className = "preview-label";
         label.textContent = "Preview";
