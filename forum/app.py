@@ -105,6 +105,13 @@ def create_app(settings: Settings) -> Starlette:
         Route("/mod/actions", moderation.act, methods=["POST"], name="mod_act"),
         Route("/mod/c/{id:int}", moderation.history_page, name="mod_history"),
         Route("/mod/moderators", moderation.moderators_page, name="mod_moderators"),
+        Route("/mod/threads", moderation.threads_page, name="mod_threads"),
+        Route(
+            "/mod/threads/{slug}/premoderation",
+            moderation.thread_premoderation,
+            methods=["POST"],
+            name="mod_premoderation",
+        ),
         Route(
             "/mod/moderators", moderation.moderators_action, methods=["POST"], name="mod_accounts"
         ),

@@ -60,6 +60,8 @@ class Thread(Model):
     source = fields.CharField(max_length=500, null=True)
     import_key = fields.CharField(max_length=255, unique=True)
     status = fields.CharEnumField(ThreadStatus, max_length=16, default=ThreadStatus.OPEN)
+    # Hold new comments on this thread as pending, whatever the site-wide setting says.
+    premoderated = fields.BooleanField(default=False)
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
     last_activity_at = fields.DatetimeField(db_index=True)

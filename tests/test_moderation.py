@@ -279,3 +279,31 @@ async def test_admins_manage_moderators_and_others_cannot(database, moderator):
         "action", flat=True
     )
     assert sorted(actions) == ["moderator_added", "moderator_disabled"]
+
+
+async def test_per_thread_premoderation(database, moderator):
+    held = await threads.create_thread(title="Held", body_html="", import_key="held")
+    open_thread = await threads.create_thread(title="Open", body_html="", import_key="open")
+    async with make_client(database) as http:
+        await login(http)
+        csrf = await token(http, "/mod/threads")
+        response = await http.post(
+            f"/mod/threads/{held.slug}/premoderation",
+            data={"csrf_token": csrf, "premoderation": "on"},
+        )
+        assert response.status_code == 303
+        assert "Turn off" in (await http.get("/mod/threads")).text
+        for thread in (held, open_thread):
+            await http.post(
+                f"/t/{thread.slug}/comments", data={"csrf_token": csrf, "text": "Hello."}
+            )
+    statuses = dict(await Comment.all().values_list("thread_id", "status"))
+    assert statuses == {held.id: CommentStatus.PENDING, open_thread.id: CommentStatus.VISIBLE}
+    assert await ModerationAction.filter(action="premoderation_on", thread_id=held.id).exists()
+    async with make_client(database) as anonymous:
+        csrf = await token(anonymous, f"/t/{held.slug}")
+        refused = await anonymous.post(
+            f"/mod/threads/{held.slug}/premoderation",
+            data={"csrf_token": csrf, "premoderation": "off"},
+        )
+        assert refused.status_code == 403

@@ -23,6 +23,7 @@ from forum.models import (
     Moderator,
     Report,
     ReportReason,
+    Thread,
 )
 from forum.services.comments import hash_ip
 
@@ -195,3 +196,26 @@ async def report_comment(
     return await Report.create(
         comment=comment, reason=parsed, note=_note(note), ip_hash=hash_ip(ip, secret)
     )
+
+
+async def set_thread_premoderation(moderator: Moderator, slug: str, on: bool) -> Thread:
+    """Hold (or stop holding) new comments on one thread for approval; logged."""
+    async with in_transaction():
+        thread = await Thread.get_or_none(slug=slug).select_for_update()
+        if thread is None:
+            raise NotFound(f"There is no thread {slug}.")
+        before = {"premoderated": thread.premoderated}
+        thread.premoderated = on
+        await thread.save(update_fields=["premoderated"])
+        await ModerationAction.create(
+            moderator=moderator,
+            thread=thread,
+            action="premoderation_on" if on else "premoderation_off",
+            before=before,
+            after={"premoderated": on},
+        )
+    return thread
+
+
+async def list_threads_for_moderation() -> list[Thread]:
+    return await Thread.all().order_by("-last_activity_at", "-id").limit(200)

@@ -76,7 +76,11 @@ async def create(request: Request) -> Response:
             ),
             ip=client_key(request),
             secret=settings.secret_key,
-            status=CommentStatus.PENDING if settings.premoderation else CommentStatus.VISIBLE,
+            status=(
+                CommentStatus.PENDING
+                if settings.premoderation or thread.premoderated
+                else CommentStatus.VISIBLE
+            ),
         )
     except (Invalid, Conflict) as exc:
         if _wants_json(request):

@@ -165,3 +165,21 @@ async def moderators_action(request: Request) -> Response:
     else:
         raise Invalid("Choose an action.", field="action")
     return RedirectResponse("/mod/moderators", status_code=303)
+
+
+async def threads_page(request: Request) -> Response:
+    moderator = await current_moderator(request)
+    threads = await moderation.list_threads_for_moderation()
+    return render(request, "mod/threads.html", {"moderator": moderator, "threads": threads})
+
+
+async def thread_premoderation(request: Request) -> Response:
+    moderator = await current_moderator(request)
+    form = await read_form(request)
+    verify_csrf(request, form)
+    if form.get("premoderation") not in {"on", "off"}:
+        raise Invalid("Choose on or off.", field="premoderation")
+    await moderation.set_thread_premoderation(
+        moderator, request.path_params["slug"], form["premoderation"] == "on"
+    )
+    return RedirectResponse("/mod/threads", status_code=303)
