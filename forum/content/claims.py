@@ -218,7 +218,7 @@ _EVENT_VERBS = _words(
     "was \\w+ed",
     "were \\w+ed",
     "is being \\w+ed",
-    "(?:has|have|had) been \\w+",
+    "(?:has|have|had) been \\w+(?:ed|en|ing)",
     "were all \\w+ed",
     "got \\w+ed",
     "downgraded",
@@ -288,7 +288,7 @@ _COMPARISON = _words(
     "all-time",
     "record-breaking",
     "more \\w+(?: \\w+){0,4} than",
-    "\\w+er than",
+    "(?<!rath)(?<!oth)\\w\\wer (?:\\w+ ){0,8}than",
     "the most \\w+",
     "every (?:single )?(?:day|year|week|time)",
     "any other",
@@ -367,6 +367,7 @@ _SOURCE = _words(
     "\\b[^.]{0,80}\\b(?:shows?|showed|found|finds|reported|reports|sets out|says|said|"
     "reveals?|revealed|confirms?|confirmed)\\b",
     "\\b\\w+ (?:estimates|estimated|forecasts|forecast|projects|projected) that",
+    "based on (?:\\w+ ){0,4}(?:survey|study|fieldwork|report|data|analysis|figures|research)",
 )
 _ATTRIBUTED_SAY = re.compile(
     r"\b(?!i\b|we\b|you\b|they\b|people\b|everyone\b|some\b)([A-Za-z][\w'’.-]*)\s+"
@@ -388,7 +389,7 @@ _REQUEST_START = re.compile(
 _THANKS = re.compile(
     r"^(?:thanks|thank you|thx|cheers|great (?:post|article|piece|blog)|well said|"
     r"good (?:post|point|article)|nice|hi|hello|welcome|congrat\w*|brilliant|excellent|"
-    r"spot on|agreed|exactly|lol|haha|wow|ok|okay|yes|no|hear hear)\b"
+    r"spot on|agreed|exactly|ok|okay|yes|no|hear hear)\b"
 )
 _THANKS_ANYWHERE = re.compile(r"\b(?:thanks|thank you|enjoy your|well done|congratulations)\b")
 _RATING = re.compile(r"\b\d+(?:\.\d+)? ?(?:stars?|/10|out of (?:5|10))\b")
@@ -410,6 +411,8 @@ _PERSONAL_START = re.compile(
     r"^(?:i|i've|i'm|i'd|i was|me|we've been|our family|someone tried my)\b"
 )
 _MY_START = re.compile(r"^(?:my|our)\b")
+_IMPLIED_I = re.compile(r"^(?:just )?[a-z]+ed (?!by\b)")
+_ASKING = re.compile(r"\b(?:we|i)(?:'d| would)? (?:ask|urge|encourage|invite) you\b")
 _QUOTED = re.compile(r"[\"“”«»](?:[^\"“”«»]{8,})[\"“”«»]|(?<!\w)['‘’](?:[^'‘’]{12,})['‘’](?!\w)")
 _CHALLENGE = re.compile(
     r"\b(?:source\??|citation|evidence|proof|expand|explain|clarify|really\?|is that true|"
@@ -494,7 +497,7 @@ class RuleChecker:
         lowered = text.lower()
         return bool(_URL.search(text)) or "source:" in lowered or "sources:" in lowered
 
-    def _verdict(self, start: int, end: int, sentence: str, covered: bool) -> SentenceVerdict:
+    def _verdict(self, start: int, end: int, sentence: str, covered: str | None) -> SentenceVerdict:
         p = _patterns()
         lowered = sentence.lower().lstrip("-–•*> \"“'‘(")
         cues: list[str] = []
@@ -507,6 +510,9 @@ class RuleChecker:
         quoted = _QUOTED.search(sentence)
         if sentence.rstrip("\"'”’)] ").endswith("?"):
             cues.append("-question")
+            return verdict(False, False, 0.0)
+        if _ASKING.search(lowered):
+            cues.append("-request")
             return verdict(False, False, 0.0)
         if _THANKS_ANYWHERE.search(lowered):
             cues.append("-thanks")
@@ -551,7 +557,11 @@ class RuleChecker:
         if evaluative:
             cues.append(f"-evaluative:{evaluative[0]}")
             score -= min(1.0, 0.5 * len(evaluative))
-        if _PERSONAL_START.match(lowered) or (_MY_START.match(lowered) and not found["body"]):
+        if (
+            _PERSONAL_START.match(lowered)
+            or _IMPLIED_I.match(lowered)
+            or (_MY_START.match(lowered) and not found["body"])
+        ):
             cues.append("-personal")
             score -= 2.0
 
@@ -565,14 +575,23 @@ class RuleChecker:
         if source:
             cues.append(f"source:{source.group().strip()}")
         elif covered:
-            cues.append("source:link in comment")
-        return verdict(score >= self.threshold, bool(source) or covered, score)
+            cues.append(f"source:{covered}")
+        return verdict(score >= self.threshold, bool(source) or bool(covered), score)
 
     def check(self, text: str) -> ClaimReport:
-        covered = self._comment_has_source(text)
-        return ClaimReport(
-            tuple(self._verdict(s, e, sent, covered) for s, e, sent in split_sentences(text))
-        )
+        link = "link in comment" if self._comment_has_source(text) else None
+        verdicts = []
+        # Sentences inside a quotation opened by an attributed sentence ("A spokeswoman
+        # said: "... ... "") carry that attribution.
+        quoting = False
+        for start, end, sentence in split_sentences(text):
+            verdict = self._verdict(
+                start, end, sentence, link or ("attributed quotation" if quoting else None)
+            )
+            if sum(sentence.count(q) for q in '"“”') % 2 == 1:
+                quoting = not quoting and verdict.has_source
+            verdicts.append(verdict)
+        return ClaimReport(tuple(verdicts))
 
 
 _default = RuleChecker()
