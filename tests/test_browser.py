@@ -18,6 +18,7 @@ import subprocess
 import sys
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -91,15 +92,11 @@ async def _wait_healthy(base: str, process: subprocess.Popen, log: Path) -> None
             await asyncio.sleep(0.1)
 
 
-@pytest.fixture
-async def server(browser, settings) -> AsyncIterator[str]:
-    """`forum serve` on this test's empty database (it imports the seeds); its base URL.
-
-    Depends on `browser` so that a machine without Chromium skips before starting it.
-    """
-    assert SEEDS.is_dir()
+@asynccontextmanager
+async def forum_server(settings: Any, extra_env: dict[str, str]) -> AsyncIterator[str]:
+    """`forum serve` on a free port against the test's database; yields its base URL."""
     port = free_port()
-    env = {**forum_env(settings), "FORUM_POST_RATE": "off"}
+    env = {**forum_env(settings), **extra_env}
     log = settings.data_dir / "server.log"
     with log.open("w") as out:
         process = subprocess.Popen(
@@ -120,6 +117,17 @@ async def server(browser, settings) -> AsyncIterator[str]:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+@pytest.fixture
+async def server(browser, settings) -> AsyncIterator[str]:
+    """`forum serve` on this test's empty database (it imports the seeds); its base URL.
+
+    Depends on `browser` so that a machine without Chromium skips before starting it.
+    """
+    assert SEEDS.is_dir()
+    async with forum_server(settings, {"FORUM_POST_RATE": "off"}) as base:
+        yield base
 
 
 class Watch:

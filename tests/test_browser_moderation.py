@@ -16,10 +16,9 @@ import pytest
 from tests.conftest import forum_env
 from tests.test_browser import (  # noqa: F401  (fixtures used by name)
     TIMEOUT_MS,
-    _wait_healthy,
     blog_thread_path,
     browser,
-    free_port,
+    forum_server,
     post_with_js,
 )
 
@@ -61,24 +60,9 @@ async def mod_server(browser, settings) -> AsyncIterator[str]:  # noqa: F811
         timeout=60,
     )
     assert created.returncode == 0, created.stderr
-    env = {**forum_env(settings), "FORUM_POST_RATE": "off", "FORUM_ALLOW_PRIVATE_LINKS": "1"}
-    port = free_port()
-    log = settings.data_dir / "server.log"
-    with log.open("w") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "forum", "serve", "--port", str(port), "--log-level", "warning"],
-            env=env,
-            cwd=settings.data_dir,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-        base = f"http://127.0.0.1:{port}"
-        await _wait_healthy(base, process, log)
+    env = {"FORUM_POST_RATE": "off", "FORUM_ALLOW_PRIVATE_LINKS": "1"}
+    async with forum_server(settings, env) as base:
         yield base
-    finally:
-        process.terminate()
-        process.wait(timeout=15)
 
 
 async def new_page(browser, base: str) -> Any:  # noqa: F811
