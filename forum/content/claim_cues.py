@@ -1,0 +1,402 @@
+"""The cue vocabulary of the claim checker: word lists and patterns, no logic.
+
+Kept apart from `claims.py` so the rules read in one sitting and the vocabulary can grow
+without touching them. Every pattern runs on lower-cased text unless its name says
+otherwise (acronyms, proper names and attributions need the original case).
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+
+def words(*phrases: str) -> str:
+    return "|".join(phrases)
+
+
+NUMBER_WORDS = words(
+    "two",
+    "three",
+    "four",
+    "five",
+    "six",
+    "seven",
+    "eight",
+    "nine",
+    "ten",
+    "eleven",
+    "twelve",
+    "twenty",
+    "thirty",
+    "forty",
+    "fifty",
+    "hundreds?",
+    "thousands?",
+    "millions?",
+    "billions?",
+    "dozens?",
+    "half",
+    "a third",
+    "a quarter",
+    "doubled?",
+    "tripled?",
+    "halved",
+    "tenfold",
+    "twice",
+)
+EVENT_VERBS = words(
+    "announced",
+    "closed",
+    "closing",
+    "scrapped",
+    "cut",
+    "axed",
+    "rose",
+    "risen",
+    "fell",
+    "fallen",
+    "increased",
+    "decreased",
+    "dropped",
+    "soared",
+    "plummeted",
+    "started",
+    "launched",
+    "banned",
+    "approved",
+    "rejected",
+    "voted",
+    "decided",
+    "signed",
+    "awarded",
+    "ruled",
+    "arrested",
+    "charged",
+    "convicted",
+    "sentenced",
+    "fined",
+    "jailed",
+    "resigned",
+    "sacked",
+    "fired",
+    "elected",
+    "opened",
+    "built",
+    "demolished",
+    "sold",
+    "bought",
+    "privatised",
+    "outsourced",
+    "collapsed",
+    "died",
+    "killed",
+    "injured",
+    "spent",
+    "paid",
+    "raised",
+    "reduced",
+    "introduced",
+    "abolished",
+    "cancelled",
+    "canceled",
+    "delayed",
+    "postponed",
+    "confirmed",
+    "admitted",
+    "refused",
+    "shut",
+    "moved",
+    "merged",
+    "hired",
+    "employs",
+    "employed",
+    "invested",
+    "borrowed",
+    "owes",
+    "earned",
+    "earns",
+    "costs?",
+    "went into administration",
+    "went bust",
+    "has been hosting",
+    "has already",
+    "have already",
+    "was caught",
+    "were caught",
+    "won",
+    "lost",
+    "beat",
+    "scored",
+    "broke",
+    "released",
+    "recorded",
+    "reported",
+    "found guilty",
+    "overturned",
+    "dropped",
+    "withdrew",
+    "leaked",
+    "is planning",
+    "are planning",
+    "plans to",
+    "is going to",
+    "are going to",
+    "has \\w+ed",
+    "have \\w+ed",
+    "had \\w+ed",
+    "was \\w+ed",
+    "were \\w+ed",
+    "is being \\w+ed",
+    "(?:has|have|had) been \\w+(?:ed|en|ing)",
+    "were all \\w+ed",
+    "got \\w+ed",
+    "downgraded",
+    "upgraded",
+    "found",
+    "knew",
+    "prosecuted",
+    "switching",
+    "rationed",
+    "shot",
+    "owned by",
+    "committed by",
+    "go(?:es)? to landfill",
+    "gone",
+    "done nothing",
+    "works? better",
+    "don't work",
+    "doesn't work",
+)
+CAUSE = words(
+    "because of",
+    "caused",
+    "causes",
+    "causing",
+    "led to",
+    "leads to",
+    "leading to",
+    "due to",
+    "as a result",
+    "resulted in",
+    "results in",
+    "responsible for",
+    "driven by",
+    "linked to",
+    "blamed on",
+    "is why",
+    "that's why",
+    "contributed to",
+    "triggered",
+    "because",
+    "so \\w+ that",
+    "so (?:bad|full|polluted|expensive|busy) (?:they|that|the)",
+)
+COMPARISON = words(
+    "record",
+    "highest",
+    "lowest",
+    "largest",
+    "smallest",
+    "biggest",
+    "fastest",
+    "slowest",
+    "more than",
+    "fewer than",
+    "less than",
+    "compared (?:to|with)",
+    "twice as",
+    "worst",
+    "most \\w+ (?:since|in|of)",
+    "outnumber\\w*",
+    "above average",
+    "below average",
+    "overtook",
+    "ahead of",
+    "behind",
+    "since (?:19|20)\\d\\d",
+    "all-time",
+    "record-breaking",
+    "more \\w+(?: \\w+){0,4} than",
+    "(?<!rath)(?<!oth)\\w\\wer (?:\\w+ ){0,8}than",
+    "the most \\w+",
+    "every (?:single )?(?:day|year|week|time)",
+    "any other",
+    "up every year",
+)
+BODIES = words(
+    "council",
+    "government",
+    "ministry",
+    "minister",
+    "department",
+    "police",
+    "nhs",
+    "court",
+    "judge",
+    "parliament",
+    "mps?",
+    "committee",
+    "inspectorate",
+    "regulator",
+    "company",
+    "firm",
+    "club",
+    "board",
+    "school",
+    "university",
+    "hospital",
+    "trust",
+    "agency",
+    "authority",
+    "service",
+    "treasury",
+    "home office",
+    "mayor",
+    "union",
+    "party",
+    "club's",
+    "team",
+    "manager",
+    "chancellor",
+    "prime minister",
+    "secretary",
+    "officials?",
+    "landlords?",
+    "developers?",
+    "contractors?",
+)
+SOURCE = words(
+    "according to",
+    "source:",
+    "sources:",
+    "\\(source",
+    "as reported (?:by|in)",
+    "reported by",
+    "figures (?:from|published|released|show)",
+    "data (?:from|show)",
+    "statistics (?:from|show)",
+    "published (?:by|in)",
+    "(?:report|study|survey|review|"
+    "analysis|audit|inquiry|paper|research|poll|dataset|census|foi)s? (?:by|from|in|for|"
+    "published|found|finds|shows?|showed|says|said|suggests|suggested|revealed|reveals)",
+    "freedom of information",
+    "foi (?:request|response|answer|reply)",
+    "foi,",
+    "the \\w+ report",
+    "(?:ons|nao|ifs|obr|bbc|reuters|guardian|telegraph|lancet|bmj|ofsted|ofcom|who|cdc)"
+    " (?:figures|data|report|statistics|analysis|found|shows|showed|published|reported|"
+    "says|said|survey|study)",
+    "(?:told|tells) (?:the|a|reporters|mps|the committee|parliament|bbc|us)",
+    "in (?:a|an|the|his|her|their) (?:statement|interview|letter|speech|press release)",
+    "published (?:on|in|last|this|yesterday|today)",
+    "cited in",
+    "via ",
+    "see:",
+    "(?:report|survey|accounts|notice|list|register|minutes|records|figures|data|statistics)"
+    "\\b[^.]{0,80}\\b(?:shows?|showed|found|finds|reported|reports|sets out|says|said|"
+    "reveals?|revealed|confirms?|confirmed)\\b",
+    "\\b\\w+ (?:estimates|estimated|forecasts|forecast|projects|projected) that",
+    "based on (?:\\w+ ){0,4}(?:survey|study|fieldwork|report|data|analysis|figures|research)",
+)
+ATTRIBUTED_SAY = re.compile(
+    r"\b(?!i\b|we\b|you\b|they\b|people\b|everyone\b|some\b)([A-Za-z][\w'’.-]*)\s+"
+    r"(?:said|says|stated|states|wrote|writes|confirmed|announced|told)\b(?:\s+(?:that|in|on|:))?",
+)
+OPINION_START = re.compile(
+    r"^(?:i think|i believe|i feel|i reckon|i suspect|i hope|i wish|i guess|i doubt|"
+    r"i'm not sure|im not sure|i am not sure|i'd say|i would say|in my (?:view|opinion)|imo|"
+    r"imho|personally|it seems|it feels|for me|to me|my view|i love|i hate|i like|i dislike|"
+    r"i agree|i disagree|i'm sure|honestly|frankly|surely|maybe|perhaps|probably)\b"
+)
+REQUEST_START = re.compile(
+    r"^(?:please|pls|could you|can you|would you|will you|can someone|could someone|"
+    r"does anyone|anyone know|let's|lets|let us|don't|do not|read|see|check|sign|join|"
+    r"contact|email|write to|go to|visit|share|remember|imagine|consider|keep|stop|try|apply|"
+    r"book|register|come|donate|vote|call|tell|ask|watch|listen|what a|what an|how lovely|"
+    r"we'll|we will|we're holding|join us|just finished|just got back)\b"
+)
+THANKS = re.compile(
+    r"^(?:thanks|thank you|thx|cheers|great (?:post|article|piece|blog)|well said|"
+    r"good (?:post|point|article)|nice|hi|hello|welcome|congrat\w*|brilliant|excellent|"
+    r"spot on|agreed|exactly|ok|okay|yes|no|hear hear)\b"
+)
+THANKS_ANYWHERE = re.compile(r"\b(?:thanks|thank you|enjoy your|well done|congratulations)\b")
+RATING = re.compile(r"\b\d+(?:\.\d+)? ?(?:stars?|/10|out of (?:5|10))\b")
+HEARSAY = re.compile(
+    r"according to (?:my|a|some|our|his|her) (?:mate|friend|neighbou?r|mum|dad|mother|father|"
+    r"colleague|cousin|brother|sister|uncle|aunt|bloke|guy|lad|someone)|\b(?:i heard|i've heard|"
+    r"word is|rumour has it|everyone knows|people say|they say|experts say|scientists say|"
+    r"studies show|research shows|research says|science says)\b"
+)
+EVALUATIVE = re.compile(
+    r"\b(?:should|shouldn't|ought|must|need to|needs to|would|could|might|may|terrible|"
+    r"awful|disgrace\w*|shameful|ridiculous|stupid|brilliant|great|amazing|wonderful|"
+    r"fantastic|best|good|bad|worse|wrong|right|fair|unfair|sad|shame|pathetic|joke|"
+    r"nonsense|rubbish|useless|hopeless|incompetent|clueless|obviously|clearly|ruin\w*|"
+    r"destroy\w*|love\w*|goosebumps|gutted|delighted|proud|"
+    r"seems|appears|feel|opinion|agree|disagree|love|hate|fiasco|mess|rob|robbing)\b"
+)
+PERSONAL_START = re.compile(
+    r"^(?:i|i've|i'm|i'd|i was|me|we've been|our family|someone tried my)\b"
+)
+MY_START = re.compile(r"^(?:my|our)\b")
+IMPLIED_I = re.compile(r"^(?:just )?[a-z]+ed (?!by\b)")
+ASKING = re.compile(r"\b(?:we|i)(?:'d| would)? (?:ask|urge|encourage|invite) you\b")
+QUOTED = re.compile(r"[\"“”«»](?:[^\"“”«»]{8,})[\"“”«»]|(?<!\w)['‘’](?:[^'‘’]{12,})['‘’](?!\w)")
+CHALLENGE = re.compile(
+    r"\b(?:source\??|citation|evidence|proof|expand|explain|clarify|really\?|is that true|"
+    r"where did you|where's the|do you have|can you back|fake news|not true|untrue|myth|"
+    r"claim|claims|claimed|rumou?r|supposedly|allegedly)\b"
+)
+FIGURE = re.compile(
+    r"(?<![\w:])(?:[£$€]\s?\d[\d,.]*\s?(?:m|bn|k|million|billion)?|\d[\d,]*(?:\.\d+)?\s?"
+    r"(?:%|per ?cent|percent|pc\b|m\b|bn\b|k\b)?)(?![\d:])|\b(?:" + NUMBER_WORDS + r")\b"
+)
+TIME_OF_DAY = re.compile(r"\b\d{1,2}:\d{2}\b")
+DATE = re.compile(
+    r"\b(?:(?:19|20)\d\d|january|february|march|april|may|june|july|august|september|"
+    r"october|november|december|jan|feb|mar|apr|jun|jul|aug|sept?|oct|nov|dec|monday|"
+    r"tuesday|wednesday|thursday|friday|saturday|sunday|yesterday|last (?:year|month|week|"
+    r"night|summer|winter|spring|autumn|decade)|this (?:year|month|week)|next (?:year|month|"
+    r"week))\b"
+)
+YEAR = re.compile(r"\b(?:19|20)\d\d\b")
+BODY_STATE = re.compile(
+    r"(?:\b[A-Z]{2,6}\d?s?|(?i:\bthe (?:" + BODIES + r")))\s+"
+    r"(?i:(?:has|have|had|is|are|was|were)\s+(?:(?:a|an|the|no|not|now|already|still|just|been)\s+)*\w+)"
+)
+FUTURE = re.compile(
+    r"(?<!\bi )(?<!\bwe )(?<!\byou )\b(?:will|won't|is set to|are set to|is due to|are due to)"
+    r"\s+(?!be (?:happy|glad|interesting|nice|great)\b)\w+"
+)
+ACRONYM = re.compile(
+    r"\b(?!I\b|OK\b|TV\b|UK\b|US\b|USA\b|EU\b|AM\b|PM\b)[A-Z][A-Za-z]?[A-Z]{1,5}\d?s?\b"
+)
+PROPER_NAME = re.compile(r"(?<=[a-z,;] )(?:[A-Z][a-z]+(?:\s+(?:of|for|and|the)?\s*[A-Z][a-z]+)+)")
+URL = re.compile(r"https?://\S+|\bwww\.\S+", re.IGNORECASE)
+# A sentence ends at . ! or ? (with closing quotes or brackets) before whitespace, or at
+# a line break; "59.7%" and "e.g." inside a sentence do not end it.
+BOUNDARY = re.compile(r"[.!?…]+[\"'”’)\]]*(?=\s)|\n+")
+
+WEIGHTS = {
+    "figure": 1.0,
+    "date": 0.5,
+    "event": 1.0,
+    "cause": 1.0,
+    "comparison": 1.0,
+    "body": 0.6,
+    "future": 1.0,
+    "state": 0.5,
+}
+
+
+@lru_cache(maxsize=1)
+def patterns() -> dict[str, re.Pattern[str]]:
+    return {
+        "event": re.compile(r"\b(?:" + EVENT_VERBS + r")\b"),
+        "cause": re.compile(r"\b(?:" + CAUSE + r")\b"),
+        "comparison": re.compile(r"\b(?:" + COMPARISON + r")\b"),
+        "body": re.compile(r"\bthe (?:" + BODIES + r")\b"),
+        "source": re.compile(r"(?:" + SOURCE + r")"),
+    }
