@@ -307,3 +307,14 @@ async def test_per_thread_premoderation(database, moderator):
             data={"csrf_token": csrf, "premoderation": "off"},
         )
         assert refused.status_code == 403
+
+
+async def test_hidden_comment_with_replies_shows_as_removed(database, moderator):
+    thread = await threads.create_thread(title="T", body_html="", import_key="t")
+    parent = await post_comment(thread, NewComment(text="The mayor resigned in 2020."))
+    await post_comment(thread, NewComment(text="No he did not.", parent_id=parent.id))
+    await moderation.act(moderator, parent.id, moderation.Action.HIDE, "false claim")
+    async with make_client(database) as http:
+        page = (await http.get(f"/t/{thread.slug}")).text
+    assert "[removed]" in page and "[deleted]" not in page
+    assert "The mayor resigned" not in page and "No he did not." in page

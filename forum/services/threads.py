@@ -112,7 +112,9 @@ async def count_threads() -> int:
 
 @dataclass
 class CommentNode:
-    """A comment as a reader sees it: removed comments keep their place as "[deleted]"."""
+    """A comment as a reader sees it. A removed comment with replies keeps its place as a
+    placeholder: "[deleted]" when its author withdrew it, "[removed]" when a moderator hid
+    it or it still waits for approval."""
 
     id: int
     parent_id: int | None
@@ -121,6 +123,7 @@ class CommentNode:
     created_at: datetime
     edited_at: datetime | None
     removed: bool
+    placeholder: str = ""
     source_requested: bool = False
     moderator_note: str = ""
     sources: list[dict] = field(default_factory=list)
@@ -171,6 +174,11 @@ async def comment_tree(thread: Thread, *, newest_first: bool = False) -> list[Co
             created_at=row["created_at"],
             edited_at=row["edited_at"],
             removed=removed,
+            placeholder=(
+                ("[deleted]" if row["status"] == CommentStatus.DELETED else "[removed]")
+                if removed
+                else ""
+            ),
             source_requested=row["claim_state"] == ClaimState.SOURCE_REQUESTED,
             moderator_note="" if removed else row["moderator_note"],
             sources=[] if removed else row["sources"],
