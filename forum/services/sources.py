@@ -24,6 +24,7 @@ MAX_URL_CHARS = 2000
 MAX_REDIRECTS = 3
 MAX_BYTES = 512 * 1024
 TIMEOUT_SECONDS = 5.0
+TOTAL_SECONDS = 10.0  # the whole check, redirects included: it runs inside a request
 
 
 @dataclass(frozen=True)
@@ -59,7 +60,16 @@ async def _public_address(host: str, port: int) -> str | None:
 
 async def check_link(url: str, *, allow_private: bool = False) -> LinkCheck:
     """Fetch `url` (GET, streamed, capped) and say whether it answered with success."""
-    current = validate_url(url)
+    validate_url(url)
+    try:
+        async with asyncio.timeout(TOTAL_SECONDS):
+            return await _follow(url, allow_private)
+    except TimeoutError:
+        return LinkCheck(False, error=f"no answer within {TOTAL_SECONDS:.0f} seconds")
+
+
+async def _follow(url: str, allow_private: bool) -> LinkCheck:
+    current = url
     async with httpx.AsyncClient(
         follow_redirects=False,
         timeout=TIMEOUT_SECONDS,
