@@ -327,7 +327,9 @@ HEARSAY = re.compile(
     r"according to (?:my|a|some|our|his|her) (?:mate|friend|neighbou?r|mum|dad|mother|father|"
     r"colleague|cousin|brother|sister|uncle|aunt|bloke|guy|lad|someone)|\b(?:i heard|i've heard|"
     r"word is|rumour has it|everyone knows|people say|they say|experts say|scientists say|"
-    r"studies show|research shows|research says|science says)\b"
+    r"studies show|research shows|research says|science says|apparently|word on the street|"
+    r"it's official|it’s official|a (?:friend|mate|mate of mine|bloke|guy) (?:who|that) \w+ "
+    r"(?:there|at \w+) (?:says|said|reckons))\b|^(?:the )?figures show\b"
 )
 EVALUATIVE = re.compile(
     r"\b(?:should|shouldn't|ought|must|need to|needs to|would|could|might|may|terrible|"

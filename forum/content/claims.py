@@ -174,13 +174,16 @@ class RuleChecker:
             cues.append("-personal")
             score -= 2.0
 
-        source = p["source"].search(lowered) or vocab.ATTRIBUTED_SAY.search(sentence)
         hearsay = vocab.HEARSAY.search(lowered)
         if hearsay:
-            # Hearsay is no source, and "experts say X" still asserts X.
+            # Hearsay is no source, and "experts say X" still asserts X; a real source
+            # named in the rest of the sentence still counts.
             cues.append(f"hearsay:{hearsay.group()}")
-            source = None
-            score += 1.0
+            score += 1.5
+            lowered = lowered[: hearsay.start()] + " " + lowered[hearsay.end() :]
+        source = p["source"].search(lowered) or (
+            None if hearsay else vocab.ATTRIBUTED_SAY.search(sentence)
+        )
         if source:
             cues.append(f"source:{source.group().strip()}")
         elif covered:
