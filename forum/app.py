@@ -24,7 +24,7 @@ from forum.content.claims import segments
 from forum.errors import DomainError
 from forum.services.ratelimit import make_limiter
 from forum.settings import Settings
-from forum.web import comments, errors, moderation, pages
+from forum.web import api, comments, errors, moderation, pages
 from forum.web.ownership import Ownership
 from forum.web.security import SecurityHeadersMiddleware
 
@@ -98,6 +98,17 @@ def create_app(settings: Settings) -> Starlette:
         Route("/t/{slug}/c/{id:int}/sources", comments.add_source, methods=["POST"], name="source"),
         Route("/preview", comments.preview, methods=["POST"], name="preview"),
     ]
+    api_routes = [
+        Route("/api/v1/threads", api.list_threads, name="api_threads"),
+        Route("/api/v1/threads/{id:int}", api.get_thread, name="api_thread"),
+        Route(
+            "/api/v1/threads/{id:int}/comments",
+            api.create_comment,
+            methods=["POST"],
+            name="api_comments",
+        ),
+        Route("/api/v1/counts", api.counts, name="api_counts"),
+    ]
     moderation_routes = [
         Route("/mod", moderation.queue_page, name="mod_queue"),
         Route("/mod/login", moderation.login, methods=["GET", "POST"], name="mod_login"),
@@ -123,6 +134,7 @@ def create_app(settings: Settings) -> Starlette:
             Route("/", pages.index, name="index"),
             *thread_routes,
             *moderation_routes,
+            *api_routes,
             Route("/healthz", healthz, name="healthz"),
             Mount("/static", StaticFiles(directory=PACKAGE_DIR / "static"), name="static"),
         ],

@@ -6,6 +6,8 @@ however many comments it has.
 
 from __future__ import annotations
 
+import base64
+import json
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -108,6 +110,61 @@ async def list_threads(*, limit: int = 50, offset: int = 0) -> list[ThreadSummar
 
 async def count_threads() -> int:
     return await Thread.all().count()
+
+
+@dataclass(frozen=True)
+class ThreadPage:
+    threads: list[ThreadSummary]
+    next_cursor: str | None
+
+
+def _encode_cursor(summary: ThreadSummary) -> str:
+    raw = json.dumps([summary.last_activity_at.isoformat(), summary.id]).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str) -> tuple[datetime, int]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        when, thread_id = json.loads(raw)
+        return datetime.fromisoformat(when), int(thread_id)
+    except (ValueError, TypeError):
+        raise Invalid("The cursor is not one this server handed out.", field="cursor") from None
+
+
+async def list_threads_page(cursor: str | None, limit: int) -> ThreadPage:
+    """Threads by latest activity, keyset-paginated: a deep page costs what the first does."""
+    query = Thread.annotate(
+        comment_count=Count("comments", _filter=Q(comments__status=CommentStatus.VISIBLE))
+    )
+    if cursor:
+        when, thread_id = _decode_cursor(cursor)
+        query = query.filter(
+            Q(last_activity_at__lt=when) | (Q(last_activity_at=when) & Q(id__lt=thread_id))
+        )
+    rows = await (
+        query.order_by("-last_activity_at", "-id")
+        .limit(limit + 1)
+        .values("id", "slug", "title", "comment_count", "last_activity_at")
+    )
+    page = [ThreadSummary(**row) for row in rows[:limit]]
+    return ThreadPage(page, _encode_cursor(page[-1]) if len(rows) > limit else None)
+
+
+async def visible_counts(*, urls: list[str], ids: list[int]) -> dict[str, int]:
+    """Visible comments per thread, keyed by the URL or id asked for (0 when unknown)."""
+    counts: dict[str, int] = {u: 0 for u in urls} | {str(i): 0 for i in ids}
+    rows = (
+        await Thread.filter(Q(url__in=urls) | Q(id__in=ids))
+        .annotate(n=Count("comments", _filter=Q(comments__status=CommentStatus.VISIBLE)))
+        .values("id", "url", "n")
+    )
+    for row in rows:
+        if row["url"] in counts:
+            counts[row["url"]] = row["n"]
+        if str(row["id"]) in counts:
+            counts[str(row["id"])] = row["n"]
+    return counts
 
 
 @dataclass

@@ -1,0 +1,159 @@
+"""JSON API v1: the same services as the pages, for embeds and other tools.
+
+Errors are `{"error": {"code", "message", "field"}}` (see web/errors.py). Request bodies
+are JSON objects with a size cap; unknown fields are refused with 422 so a typo never
+passes silently. Thread reads carry an ETag and answer 304 to a matching If-None-Match.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from forum.errors import Invalid, NotFound
+from forum.models import ClaimState, Thread
+from forum.services import ratelimit, threads
+from forum.services.comments import NewComment, post_comment
+from forum.web.security import PayloadTooLarge, client_key
+
+MAX_BODY_BYTES = 32 * 1024
+MAX_LIMIT = 100
+COMMENT_FIELDS = {"author", "text", "parent_id"}
+
+
+async def read_json(request: Request, allowed: set[str]) -> dict[str, Any]:
+    """A JSON object body with only `allowed` fields, or a clear 4xx."""
+    if request.headers.get("content-type", "").split(";")[0].strip() != "application/json":
+        raise Invalid("Send the body as application/json.")
+    body = b""
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > MAX_BODY_BYTES:
+            raise PayloadTooLarge(f"The body is larger than {MAX_BODY_BYTES // 1024} KB.")
+    try:
+        data = json.loads(body.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise Invalid("The body is not valid UTF-8.") from None
+    except json.JSONDecodeError as exc:
+        raise Invalid(f"The body is not valid JSON ({exc.msg}).") from None
+    if not isinstance(data, dict):
+        raise Invalid("The body must be a JSON object.")
+    unknown = sorted(set(data) - allowed)
+    if unknown:
+        raise Invalid(f"Unknown field {unknown[0]!r}.", field=unknown[0])
+    return data
+
+
+def _node(node: threads.CommentNode) -> dict[str, Any]:
+    return {
+        "id": node.id,
+        "parent_id": node.parent_id,
+        "author": None if node.removed else node.author,
+        "html": node.html,
+        "removed": node.removed,
+        "created_at": node.created_at.isoformat(),
+        "edited_at": node.edited_at.isoformat() if node.edited_at else None,
+        "source_requested": node.source_requested,
+        "moderator_note": node.moderator_note or None,
+        "sources": [{"url": s["url"], "reachable": s["reachable"]} for s in node.sources],
+        "replies": [_node(reply) for reply in node.replies],
+    }
+
+
+def _thread_summary(thread: Thread | threads.ThreadSummary) -> dict[str, Any]:
+    return {
+        "id": thread.id,
+        "slug": thread.slug,
+        "title": thread.title,
+        "last_activity_at": thread.last_activity_at.isoformat(),
+    }
+
+
+def _limit(request: Request) -> int:
+    raw = request.query_params.get("limit", "50")
+    if not raw.isdigit() or not 1 <= int(raw) <= MAX_LIMIT:
+        raise Invalid(f"limit must be a whole number from 1 to {MAX_LIMIT}.", field="limit")
+    return int(raw)
+
+
+async def list_threads(request: Request) -> Response:
+    limit = _limit(request)
+    page = await threads.list_threads_page(request.query_params.get("cursor"), limit)
+    return JSONResponse(
+        {
+            "threads": [
+                {**_thread_summary(t), "comment_count": t.comment_count} for t in page.threads
+            ],
+            "next_cursor": page.next_cursor,
+        }
+    )
+
+
+async def get_thread(request: Request) -> Response:
+    thread = await Thread.get_or_none(id=request.path_params["id"])
+    if thread is None:
+        raise NotFound(f"There is no thread {request.path_params['id']}.")
+    tree = await threads.comment_tree(thread)
+    body = json.dumps(
+        {
+            **_thread_summary(thread),
+            "url": thread.url,
+            "body_html": thread.body_html,
+            "open": thread.status == "open",
+            "comments": [_node(n) for n in tree],
+        },
+        separators=(",", ":"),
+    ).encode()
+    etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+    headers = {"ETag": etag, "Cache-Control": "no-cache"}
+    if etag in request.headers.get("if-none-match", ""):
+        return Response(status_code=304, headers=headers)
+    return Response(body, media_type="application/json", headers=headers)
+
+
+async def create_comment(request: Request) -> Response:
+    thread = await Thread.get_or_none(id=request.path_params["id"])
+    if thread is None:
+        raise NotFound(f"There is no thread {request.path_params['id']}.")
+    data = await read_json(request, COMMENT_FIELDS)
+    parent_id = data.get("parent_id")
+    if parent_id is not None and (not isinstance(parent_id, int) or isinstance(parent_id, bool)):
+        raise Invalid("parent_id must be a comment id or null.", field="parent_id")
+    settings = request.app.state.settings
+    await ratelimit.check(request.app.state.limiter, f"post:{client_key(request)}")
+    comment = await post_comment(
+        thread,
+        NewComment(text=data.get("text", ""), author=data.get("author"), parent_id=parent_id),
+        ip=client_key(request),
+        secret=settings.secret_key,
+    )
+    return JSONResponse(
+        {
+            "id": comment.id,
+            "parent_id": comment.parent_id,
+            "author": comment.author,
+            "html": comment.html,
+            "created_at": comment.created_at.isoformat(),
+            "needs_source": comment.claim_state == ClaimState.FLAGGED,
+            "flagged": comment.claim_findings,
+        },
+        status_code=201,
+    )
+
+
+async def counts(request: Request) -> Response:
+    """Visible comment counts for many pages at once, by `url=` or `id=`."""
+    urls = request.query_params.getlist("url")
+    ids = request.query_params.getlist("id")
+    if not urls and not ids:
+        raise Invalid("Ask for at least one url= or id=.", field="url")
+    if len(urls) + len(ids) > MAX_LIMIT:
+        raise Invalid(f"Ask for at most {MAX_LIMIT} threads at once.", field="url")
+    if not all(i.isdigit() for i in ids):
+        raise Invalid("Every id must be a thread id.", field="id")
+    found = await threads.visible_counts(urls=urls, ids=[int(i) for i in ids])
+    return JSONResponse({"counts": found})

@@ -1,0 +1,162 @@
+"""JSON API v1: contract tests for the endpoints built so far, including error cases."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from forum.models import Comment, Thread
+from forum.services import imports, threads
+from forum.services.comments import NewComment, post_comment
+from tests.conftest import SEEDS
+from tests.test_commenting import make_client
+
+pytestmark = pytest.mark.usefixtures("database")
+
+
+async def seeded_blog() -> Thread:
+    await imports.import_paths([SEEDS])
+    return await Thread.get(source="004_941239107233e0c6.txt")
+
+
+async def test_thread_tree_with_moderation_state(client):
+    blog = await seeded_blog()
+    response = await client.get(f"/api/v1/threads/{blog.id}")
+    assert response.status_code == 200
+    data = response.json()
+    assert data["slug"] == blog.slug and data["open"] is True
+    tree = data["comments"]
+    assert [len(c["replies"]) for c in tree] == [0, 0, 1, 1]
+    tr2 = tree[2]
+    assert tr2["html"] == "<p>Tr2 has already started</p>"
+    assert tr2["replies"][0]["parent_id"] == tr2["id"]
+    assert set(tr2) >= {
+        "id",
+        "parent_id",
+        "author",
+        "html",
+        "created_at",
+        "edited_at",
+        "replies",
+        "source_requested",
+        "sources",
+    }
+
+
+async def test_etag_and_304(client):
+    blog = await seeded_blog()
+    first = await client.get(f"/api/v1/threads/{blog.id}")
+    etag = first.headers["etag"]
+    again = await client.get(f"/api/v1/threads/{blog.id}", headers={"If-None-Match": etag})
+    assert again.status_code == 304 and again.content == b""
+    await post_comment(blog, NewComment(text="A new comment."))
+    changed = await client.get(f"/api/v1/threads/{blog.id}", headers={"If-None-Match": etag})
+    assert changed.status_code == 200 and changed.headers["etag"] != etag
+
+
+async def test_post_a_comment_runs_the_same_service(client):
+    blog = await seeded_blog()
+    tr2 = await Comment.get(text="Tr2 has already started")
+    response = await client.post(
+        f"/api/v1/threads/{blog.id}/comments",
+        json={"author": "Ann", "text": "The MoJ signed the contracts in May.", "parent_id": tr2.id},
+    )
+    assert response.status_code == 201
+    data = response.json()
+    assert data["needs_source"] is True
+    assert data["flagged"][0]["sentence"] == "The MoJ signed the contracts in May."
+    stored = await Comment.get(id=data["id"])
+    assert stored.parent_id == tr2.id and stored.author == "Ann"
+
+
+@pytest.mark.parametrize(
+    ("body", "headers", "status", "field"),
+    [
+        ({"text": ""}, {}, 422, "text"),
+        ({"text": "ok", "colour": "red"}, {}, 422, "colour"),
+        ({"text": "ok", "parent_id": "3"}, {}, 422, "parent_id"),
+        ({"text": "ok", "parent_id": 999999}, {}, 422, "parent_id"),
+        (b"not json", {"Content-Type": "application/json"}, 422, None),
+        (b"[1, 2]", {"Content-Type": "application/json"}, 422, None),
+        (b"text=ok", {"Content-Type": "application/x-www-form-urlencoded"}, 422, None),
+        (b'{"text": "' + b"x" * 40_000 + b'"}', {"Content-Type": "application/json"}, 413, None),
+    ],
+)
+async def test_bad_comment_bodies(client, body, headers, status, field):
+    blog = await seeded_blog()
+    url = f"/api/v1/threads/{blog.id}/comments"
+    if isinstance(body, dict):
+        response = await client.post(url, json=body)
+    else:
+        response = await client.post(url, content=body, headers=headers)
+    assert response.status_code == status
+    error = response.json()["error"]
+    assert error["message"]
+    assert error.get("field") == field
+    assert await Comment.filter(thread=blog).count() == 6
+
+
+async def test_unknown_thread_is_a_json_404(client):
+    response = await client.get("/api/v1/threads/424242")
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "not_found"
+    posted = await client.post("/api/v1/threads/424242/comments", json={"text": "x"})
+    assert posted.status_code == 404
+
+
+async def test_thread_list_pages_by_cursor(client):
+    now = datetime.now(UTC)
+    for n in range(7):
+        await Thread.create(
+            slug=f"t{n}",
+            title=f"T{n}",
+            import_key=f"k{n}",
+            last_activity_at=now - timedelta(minutes=n % 3),  # ties on purpose
+        )
+    seen, cursor = [], None
+    while True:
+        params = {"limit": 3, **({"cursor": cursor} if cursor else {})}
+        page = (await client.get("/api/v1/threads", params=params)).json()
+        seen += [t["slug"] for t in page["threads"]]
+        cursor = page["next_cursor"]
+        if not cursor:
+            break
+    assert sorted(seen) == [f"t{n}" for n in range(7)] and len(seen) == 7
+    assert (await client.get("/api/v1/threads?cursor=garbage")).status_code == 422
+    assert (await client.get("/api/v1/threads?limit=0")).status_code == 422
+
+
+async def test_counts_by_url_and_id(client):
+    thread = await threads.create_thread(
+        title="Post", body_html="", import_key="p", url="https://blog.example/post/1"
+    )
+    for text in ("one", "two"):
+        await post_comment(thread, NewComment(text=text))
+    response = await client.get(
+        "/api/v1/counts",
+        params=[
+            ("url", "https://blog.example/post/1"),
+            ("url", "https://blog.example/none"),
+            ("id", str(thread.id)),
+        ],
+    )
+    assert response.json() == {
+        "counts": {
+            "https://blog.example/post/1": 2,
+            "https://blog.example/none": 0,
+            str(thread.id): 2,
+        }
+    }
+    assert (await client.get("/api/v1/counts")).status_code == 422
+
+
+async def test_api_posting_shares_the_rate_limit(database):
+    blog = await seeded_blog()
+    limited = dataclasses.replace(database, post_rate=(1, 60))
+    async with make_client(limited) as http:
+        ok = await http.post(f"/api/v1/threads/{blog.id}/comments", json={"text": "first"})
+        assert ok.status_code == 201
+        again = await http.post(f"/api/v1/threads/{blog.id}/comments", json={"text": "second"})
+        assert again.status_code == 429 and "retry-after" in again.headers
