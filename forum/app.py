@@ -108,6 +108,10 @@ def create_app(settings: Settings) -> Starlette:
             name="api_comments",
         ),
         Route("/api/v1/counts", api.counts, name="api_counts"),
+        Route("/api/v1/comments/{id:int}", api.edit_comment, methods=["PATCH"], name="api_edit"),
+        Route(
+            "/api/v1/comments/{id:int}", api.delete_comment, methods=["DELETE"], name="api_delete"
+        ),
     ]
     moderation_routes = [
         Route("/mod", moderation.queue_page, name="mod_queue"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 from datetime import UTC, datetime, timedelta
 
@@ -160,3 +161,43 @@ async def test_api_posting_shares_the_rate_limit(database):
         assert ok.status_code == 201
         again = await http.post(f"/api/v1/threads/{blog.id}/comments", json={"text": "second"})
         assert again.status_code == 429 and "retry-after" in again.headers
+
+
+async def test_edit_and_delete_with_the_edit_token(client, database):
+    blog = await seeded_blog()
+    created = await client.post(f"/api/v1/threads/{blog.id}/comments", json={"text": "frist"})
+    data = created.json()
+    url = f"/api/v1/comments/{data['id']}"
+    token = {"X-Edit-Token": data["edit_token"]}
+
+    assert (await client.patch(url, json={"text": "hijack"})).status_code == 403
+    other = (await client.post(f"/api/v1/threads/{blog.id}/comments", json={"text": "x"})).json()
+    wrong = await client.patch(
+        url, json={"text": "hijack"}, headers={"X-Edit-Token": other["edit_token"]}
+    )
+    assert wrong.status_code == 403
+
+    edited = await client.patch(url, json={"text": "first *fixed*"}, headers=token)
+    assert edited.status_code == 200 and edited.json()["html"] == "<p>first <em>fixed</em></p>"
+    assert (
+        await client.patch(url, json={"text": "x", "extra": 1}, headers=token)
+    ).status_code == 422
+
+    deleted = await client.delete(url, headers=token)
+    assert deleted.status_code == 204
+    assert (await Comment.get(id=data["id"])).status == "deleted"
+    assert (await client.patch(url, json={"text": "again"}, headers=token)).status_code == 404
+
+
+async def test_edit_token_expires_with_the_window(database):
+    blog = await seeded_blog()
+    short = dataclasses.replace(database, edit_window_seconds=1)
+    async with make_client(short) as http:
+        data = (await http.post(f"/api/v1/threads/{blog.id}/comments", json={"text": "x"})).json()
+        await asyncio.sleep(2.1)
+        response = await http.patch(
+            f"/api/v1/comments/{data['id']}",
+            json={"text": "late"},
+            headers={"X-Edit-Token": data["edit_token"]},
+        )
+    assert response.status_code == 403

@@ -14,8 +14,9 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from forum.errors import Invalid, NotFound
-from forum.models import ClaimState, Thread
+from forum.errors import Forbidden, Invalid, NotFound
+from forum.models import ClaimState, Comment, Thread
+from forum.services import comments as comment_service
 from forum.services import ratelimit, threads
 from forum.services.comments import NewComment, post_comment
 from forum.web.security import PayloadTooLarge, client_key
@@ -140,9 +141,52 @@ async def create_comment(request: Request) -> Response:
             "created_at": comment.created_at.isoformat(),
             "needs_source": comment.claim_state == ClaimState.FLAGGED,
             "flagged": comment.claim_findings,
+            "edit_token": request.app.state.ownership.token(comment.id),
         },
         status_code=201,
     )
+
+
+async def _owned_comment(request: Request) -> tuple[Thread, int]:
+    """The comment's thread, once the X-Edit-Token header proves the caller posted it."""
+    comment_id = request.path_params["id"]
+    token = request.headers.get("x-edit-token", "")
+    if not request.app.state.ownership.token_allows(token, comment_id):
+        raise Forbidden(
+            "Send the edit_token you got when posting, within the edit window, "
+            "in the X-Edit-Token header."
+        )
+    thread_id = await Comment.filter(id=comment_id).values_list("thread_id", flat=True)
+    if not thread_id:
+        raise NotFound(f"There is no comment {comment_id}.")
+    return await Thread.get(id=thread_id[0]), comment_id
+
+
+async def edit_comment(request: Request) -> Response:
+    thread, comment_id = await _owned_comment(request)
+    data = await read_json(request, {"text"})
+    comment = await comment_service.edit_comment(
+        thread,
+        comment_id,
+        data.get("text", ""),
+        window_seconds=request.app.state.settings.edit_window_seconds,
+    )
+    return JSONResponse(
+        {
+            "id": comment.id,
+            "html": comment.html,
+            "edited_at": comment.edited_at.isoformat() if comment.edited_at else None,
+            "needs_source": comment.claim_state == ClaimState.FLAGGED,
+        }
+    )
+
+
+async def delete_comment(request: Request) -> Response:
+    thread, comment_id = await _owned_comment(request)
+    await comment_service.delete_comment(
+        thread, comment_id, window_seconds=request.app.state.settings.edit_window_seconds
+    )
+    return Response(status_code=204)
 
 
 async def counts(request: Request) -> Response:

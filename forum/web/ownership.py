@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 
-from itsdangerous import BadSignature, URLSafeSerializer
+from itsdangerous import BadSignature, SignatureExpired, TimestampSigner, URLSafeSerializer
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -22,6 +22,7 @@ class Ownership:
         self, secret: str, window_seconds: int, secure: bool, source_window_seconds: int = 0
     ) -> None:
         self.serializer = URLSafeSerializer(secret, salt="forum.comment-ownership")
+        self.signer = TimestampSigner(secret, salt="forum.comment-edit-token")
         self.window = window_seconds
         # The author may back a comment with a source for longer than they may edit it.
         self.keep = max(window_seconds, source_window_seconds)
@@ -30,6 +31,18 @@ class Ownership:
     def owned(self, request: Request) -> dict[int, int]:
         """Comment id -> seconds of editing left, for comments still in their window."""
         return self._left(request, self.window)
+
+    def token(self, comment_id: int) -> str:
+        """The edit credential the API hands back with a new comment (no cookie needed)."""
+        return self.signer.sign(str(comment_id)).decode()
+
+    def token_allows(self, token: str, comment_id: int) -> bool:
+        """True while `token` was issued for `comment_id` and is inside the edit window."""
+        try:
+            value = self.signer.unsign(token, max_age=self.window).decode()
+        except (BadSignature, SignatureExpired):
+            return False
+        return value == str(comment_id)
 
     def may_add_source(self, request: Request, comment_id: int) -> bool:
         return comment_id in self._left(request, self.keep)
