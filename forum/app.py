@@ -11,6 +11,7 @@ from jinja2 import pass_context
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -100,6 +101,8 @@ def create_app(settings: Settings) -> Starlette:
     ]
     api_routes = [
         Route("/api/v1/threads", api.list_threads, name="api_threads"),
+        Route("/api/v1/threads", api.create_thread, methods=["POST"], name="api_new_thread"),
+        Route("/api/v1/threads/lookup", api.lookup_thread, name="api_lookup"),
         Route("/api/v1/threads/{id:int}", api.get_thread, name="api_thread"),
         Route(
             "/api/v1/threads/{id:int}/comments",
@@ -108,6 +111,7 @@ def create_app(settings: Settings) -> Starlette:
             name="api_comments",
         ),
         Route("/api/v1/counts", api.counts, name="api_counts"),
+        Route("/api/v1/comments/{id:int}/reports", api.report, methods=["POST"], name="api_report"),
         Route("/api/v1/comments/{id:int}", api.edit_comment, methods=["PATCH"], name="api_edit"),
         Route(
             "/api/v1/comments/{id:int}", api.delete_comment, methods=["DELETE"], name="api_delete"
@@ -149,6 +153,14 @@ def create_app(settings: Settings) -> Starlette:
             Exception: errors.server_error,
         },
         middleware=[
+            Middleware(
+                CORSMiddleware,
+                allow_origins=list(settings.allowed_origins),
+                allow_methods=["GET", "POST", "PATCH", "DELETE"],
+                allow_headers=["Content-Type", "X-Edit-Token"],
+                expose_headers=["ETag"],
+                max_age=600,
+            ),
             Middleware(
                 SessionMiddleware,
                 secret_key=settings.secret_key,

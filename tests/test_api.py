@@ -201,3 +201,48 @@ async def test_edit_token_expires_with_the_window(database):
             headers={"X-Edit-Token": data["edit_token"]},
         )
     assert response.status_code == 403
+
+
+async def test_threads_for_pages_of_allowed_origins(database):
+    allowed = dataclasses.replace(database, allowed_origins=("https://blog.example",))
+    async with make_client(allowed) as http:
+        page = {"url": "https://blog.example/post/7", "title": "Post seven"}
+        created = await http.post("/api/v1/threads", json=page)
+        assert created.status_code == 201
+        again = await http.post("/api/v1/threads", json=page)
+        assert again.status_code == 200 and again.json()["id"] == created.json()["id"]
+        found = await http.get("/api/v1/threads/lookup", params={"url": page["url"]})
+        assert found.json()["id"] == created.json()["id"]
+        missing = await http.get("/api/v1/threads/lookup", params={"url": "https://x.example/"})
+        assert missing.status_code == 404
+        refused = await http.post(
+            "/api/v1/threads", json={"url": "https://evil.example/p", "title": "Mine now"}
+        )
+        assert refused.status_code == 403
+        assert (await http.get("/api/v1/threads/lookup?url=ftp://x")).status_code == 422
+    assert await Thread.filter(url__startswith="https://").count() == 1
+
+
+async def test_cors_only_for_allowed_origins(database):
+    allowed = dataclasses.replace(database, allowed_origins=("https://blog.example",))
+    async with make_client(allowed) as http:
+        ok = await http.get("/api/v1/threads", headers={"Origin": "https://blog.example"})
+        assert ok.headers["access-control-allow-origin"] == "https://blog.example"
+        other = await http.get("/api/v1/threads", headers={"Origin": "https://evil.example"})
+        assert "access-control-allow-origin" not in other.headers
+        preflight = await http.options(
+            "/api/v1/threads/1/comments",
+            headers={"Origin": "https://evil.example", "Access-Control-Request-Method": "POST"},
+        )
+        assert preflight.status_code == 400
+
+
+async def test_reader_report_through_the_api(client):
+    await seeded_blog()
+    tr2 = await Comment.get(text="Tr2 has already started")
+    response = await client.post(
+        f"/api/v1/comments/{tr2.id}/reports", json={"reason": "needs_source", "note": "which?"}
+    )
+    assert response.status_code == 201 and response.json()["reason"] == "needs_source"
+    bad = await client.post(f"/api/v1/comments/{tr2.id}/reports", json={"reason": "boring"})
+    assert bad.status_code == 422 and bad.json()["error"]["field"] == "reason"

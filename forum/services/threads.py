@@ -13,6 +13,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from tortoise.exceptions import IntegrityError
 from tortoise.expressions import Q
 from tortoise.functions import Count
 
@@ -76,6 +77,19 @@ async def create_thread(
         created_at=when,
         last_activity_at=when,
     )
+
+
+async def thread_for_page(url: str, title: str) -> tuple[Thread, bool]:
+    """The thread for an embedding page, created on first use: (thread, created)."""
+    thread = await Thread.get_or_none(url=url)
+    if thread is not None:
+        return thread, False
+    try:
+        return await create_thread(
+            title=title, body_html="", import_key=f"page:{url}", url=url
+        ), True
+    except IntegrityError:  # another request created it a moment ago
+        return await Thread.get(import_key=f"page:{url}"), False
 
 
 async def get_thread(slug: str) -> Thread:

@@ -17,7 +17,7 @@ from starlette.responses import JSONResponse, Response
 from forum.errors import Forbidden, Invalid, NotFound
 from forum.models import ClaimState, Comment, Thread
 from forum.services import comments as comment_service
-from forum.services import ratelimit, threads
+from forum.services import moderation, ratelimit, threads
 from forum.services.comments import NewComment, post_comment
 from forum.web.security import PayloadTooLarge, client_key
 
@@ -201,3 +201,51 @@ async def counts(request: Request) -> Response:
         raise Invalid("Every id must be a thread id.", field="id")
     found = await threads.visible_counts(urls=urls, ids=[int(i) for i in ids])
     return JSONResponse({"counts": found})
+
+
+def _page_url(request: Request) -> str:
+    url = request.query_params.get("url", "")
+    if not url.startswith(("http://", "https://")) or len(url) > 2000:
+        raise Invalid("url must be the page's http(s) address.", field="url")
+    return url
+
+
+async def lookup_thread(request: Request) -> Response:
+    """The thread an embedding page shows, by the page's URL."""
+    url = _page_url(request)
+    thread = await Thread.get_or_none(url=url)
+    if thread is None:
+        raise NotFound("No thread is attached to that page yet.")
+    return JSONResponse({**_thread_summary(thread), "url": thread.url})
+
+
+async def create_thread(request: Request) -> Response:
+    """A thread for a page of an allowed origin; asking again returns the same thread."""
+    data = await read_json(request, {"url", "title"})
+    url, title = data.get("url"), data.get("title")
+    if not isinstance(url, str) or not isinstance(title, str):
+        raise Invalid("Send the page's url and title as strings.", field="url")
+    origin = "/".join(url.split("/", 3)[:3])
+    if origin not in request.app.state.settings.allowed_origins:
+        raise Forbidden(f"{origin} is not one of the sites allowed to embed threads.")
+    thread, created = await threads.thread_for_page(url, title)
+    return JSONResponse(
+        {**_thread_summary(thread), "url": thread.url}, status_code=201 if created else 200
+    )
+
+
+async def report(request: Request) -> Response:
+    data = await read_json(request, {"reason", "note"})
+    note = data.get("note", "")
+    if not isinstance(note, str):
+        raise Invalid("note must be a string.", field="note")
+    settings = request.app.state.settings
+    await ratelimit.check(request.app.state.limiter, f"report:{client_key(request)}")
+    created = await moderation.report_comment(
+        request.path_params["id"],
+        str(data.get("reason", "")),
+        note,
+        ip=client_key(request),
+        secret=settings.secret_key,
+    )
+    return JSONResponse({"id": created.id, "reason": str(created.reason)}, status_code=201)
