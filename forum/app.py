@@ -25,7 +25,7 @@ from forum.content.claims import segments
 from forum.errors import DomainError
 from forum.services.ratelimit import make_limiter
 from forum.settings import Settings
-from forum.web import api, comments, errors, moderation, pages
+from forum.web import api, comments, errors, moderation, openapi, pages
 from forum.web.ownership import Ownership
 from forum.web.security import SecurityHeadersMiddleware
 
@@ -100,6 +100,7 @@ def create_app(settings: Settings) -> Starlette:
         Route("/preview", comments.preview, methods=["POST"], name="preview"),
     ]
     api_routes = [
+        Route("/api/v1/openapi.json", openapi.openapi, name="api_openapi"),
         Route("/api/v1/threads", api.list_threads, name="api_threads"),
         Route("/api/v1/threads", api.create_thread, methods=["POST"], name="api_new_thread"),
         Route("/api/v1/threads/lookup", api.lookup_thread, name="api_lookup"),

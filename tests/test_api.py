@@ -246,3 +246,33 @@ async def test_reader_report_through_the_api(client):
     assert response.status_code == 201 and response.json()["reason"] == "needs_source"
     bad = await client.post(f"/api/v1/comments/{tr2.id}/reports", json={"reason": "boring"})
     assert bad.status_code == 422 and bad.json()["error"]["field"] == "reason"
+
+
+def _route_methods(app) -> set[tuple[str, str]]:
+    found = set()
+    for route in app.routes:
+        path = getattr(route, "path", "")
+        if path.startswith("/api/v1"):
+            plain = path.replace("{id:int}", "{id}")
+            found |= {(plain, m.lower()) for m in route.methods if m not in {"HEAD", "OPTIONS"}}
+    return found
+
+
+async def test_openapi_describes_exactly_the_routes(client):
+    response = await client.get("/api/v1/openapi.json")
+    assert response.status_code == 200
+    schema = response.json()
+    assert schema["openapi"].startswith("3.")
+    documented = {(path, method) for path, ops in schema["paths"].items() for method in ops}
+    assert documented == _route_methods(client._transport.app)
+
+
+async def test_posted_comment_matches_its_documented_shape(client):
+    blog = await seeded_blog()
+    schema = (await client.get("/api/v1/openapi.json")).json()
+    posted = (await client.post(f"/api/v1/threads/{blog.id}/comments", json={"text": "hi"})).json()
+    required = schema["components"]["schemas"]["PostedComment"]["required"]
+    assert set(required) <= set(posted)
+    tree = (await client.get(f"/api/v1/threads/{blog.id}")).json()
+    comment_required = schema["components"]["schemas"]["Comment"]["required"]
+    assert all(set(comment_required) <= set(c) for c in tree["comments"])

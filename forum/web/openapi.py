@@ -1,0 +1,303 @@
+"""The OpenAPI 3.1 description of JSON API v1, served at /api/v1/openapi.json.
+
+Written by hand next to the routes it describes; a test checks that every /api/v1 route
+of the app appears here and that nothing here is missing from the app.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+ERROR = {"$ref": "#/components/schemas/Error"}
+
+
+def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def _errors(*statuses: int) -> dict[str, Any]:
+    text = {
+        403: "Not allowed",
+        404: "Not found",
+        413: "Body too large",
+        422: "Invalid input",
+        429: "Rate limited",
+    }
+    return {str(s): _json(ERROR, text[s]) for s in statuses}
+
+
+def _body(schema: dict[str, Any]) -> dict[str, Any]:
+    return {"required": True, "content": {"application/json": {"schema": schema}}}
+
+
+ID = {"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}
+EDIT_TOKEN = {
+    "name": "X-Edit-Token",
+    "in": "header",
+    "required": True,
+    "schema": {"type": "string"},
+}
+
+SCHEMA: dict[str, Any] = {
+    "openapi": "3.1.0",
+    "info": {
+        "title": "forum JSON API",
+        "version": "1",
+        "description": "Threads, comments, counts and reports, for embeds and tools.",
+    },
+    "paths": {
+        "/api/v1/threads": {
+            "get": {
+                "summary": "Threads by latest activity, keyset-paginated",
+                "parameters": [
+                    {
+                        "name": "limit",
+                        "in": "query",
+                        "schema": {"type": "integer", "minimum": 1, "maximum": 100},
+                    },
+                    {"name": "cursor", "in": "query", "schema": {"type": "string"}},
+                ],
+                "responses": {
+                    "200": _json({"$ref": "#/components/schemas/ThreadList"}, "A page"),
+                    **_errors(422),
+                },
+            },
+            "post": {
+                "summary": "The thread for a page of an allowed origin",
+                "requestBody": _body(
+                    {
+                        "type": "object",
+                        "additionalProperties": False,
+                        "required": ["url", "title"],
+                        "properties": {"url": {"type": "string"}, "title": {"type": "string"}},
+                    }
+                ),
+                "responses": {
+                    "200": _json({"$ref": "#/components/schemas/Thread"}, "Existing thread"),
+                    "201": _json({"$ref": "#/components/schemas/Thread"}, "New thread"),
+                    **_errors(403, 413, 422),
+                },
+            },
+        },
+        "/api/v1/threads/lookup": {
+            "get": {
+                "summary": "The thread attached to a page URL",
+                "parameters": [
+                    {"name": "url", "in": "query", "required": True, "schema": {"type": "string"}}
+                ],
+                "responses": {
+                    "200": _json({"$ref": "#/components/schemas/Thread"}, "The thread"),
+                    **_errors(404, 422),
+                },
+            }
+        },
+        "/api/v1/threads/{id}": {
+            "get": {
+                "summary": "A thread with its visible comment tree",
+                "parameters": [ID],
+                "responses": {
+                    "200": _json({"$ref": "#/components/schemas/ThreadTree"}, "The thread"),
+                    "304": {"description": "Not modified (If-None-Match matched the ETag)"},
+                    **_errors(404),
+                },
+            }
+        },
+        "/api/v1/threads/{id}/comments": {
+            "post": {
+                "summary": "Post a comment or reply",
+                "parameters": [ID],
+                "requestBody": _body(
+                    {
+                        "type": "object",
+                        "additionalProperties": False,
+                        "required": ["text"],
+                        "properties": {
+                            "text": {"type": "string", "maxLength": 10000},
+                            "author": {"type": ["string", "null"], "maxLength": 80},
+                            "parent_id": {"type": ["integer", "null"]},
+                        },
+                    }
+                ),
+                "responses": {
+                    "201": _json({"$ref": "#/components/schemas/PostedComment"}, "Stored"),
+                    **_errors(404, 413, 422, 429),
+                },
+            }
+        },
+        "/api/v1/comments/{id}": {
+            "patch": {
+                "summary": "Edit your comment inside the edit window",
+                "parameters": [ID, EDIT_TOKEN],
+                "requestBody": _body(
+                    {
+                        "type": "object",
+                        "additionalProperties": False,
+                        "required": ["text"],
+                        "properties": {"text": {"type": "string"}},
+                    }
+                ),
+                "responses": {
+                    "200": _json({"type": "object"}, "Edited"),
+                    **_errors(403, 404, 413, 422),
+                },
+            },
+            "delete": {
+                "summary": "Delete your comment inside the edit window",
+                "parameters": [ID, EDIT_TOKEN],
+                "responses": {"204": {"description": "Deleted"}, **_errors(403, 404)},
+            },
+        },
+        "/api/v1/comments/{id}/reports": {
+            "post": {
+                "summary": "Report a comment to the moderators",
+                "parameters": [ID],
+                "requestBody": _body(
+                    {
+                        "type": "object",
+                        "additionalProperties": False,
+                        "required": ["reason"],
+                        "properties": {
+                            "reason": {"enum": ["needs_source", "spam", "abusive", "off_topic"]},
+                            "note": {"type": "string", "maxLength": 1000},
+                        },
+                    }
+                ),
+                "responses": {
+                    "201": _json({"type": "object"}, "Reported"),
+                    **_errors(404, 413, 422, 429),
+                },
+            }
+        },
+        "/api/v1/counts": {
+            "get": {
+                "summary": "Visible comment counts for many pages",
+                "parameters": [
+                    {
+                        "name": "url",
+                        "in": "query",
+                        "schema": {"type": "array", "items": {"type": "string"}},
+                    },
+                    {
+                        "name": "id",
+                        "in": "query",
+                        "schema": {"type": "array", "items": {"type": "integer"}},
+                    },
+                ],
+                "responses": {
+                    "200": _json(
+                        {
+                            "type": "object",
+                            "properties": {
+                                "counts": {
+                                    "type": "object",
+                                    "additionalProperties": {"type": "integer"},
+                                }
+                            },
+                        },
+                        "Counts keyed by the url or id asked for",
+                    ),
+                    **_errors(422),
+                },
+            }
+        },
+        "/api/v1/openapi.json": {
+            "get": {
+                "summary": "This document",
+                "responses": {"200": _json({"type": "object"}, "OpenAPI 3.1")},
+            }
+        },
+    },
+    "components": {
+        "schemas": {
+            "Error": {
+                "type": "object",
+                "required": ["error"],
+                "properties": {
+                    "error": {
+                        "type": "object",
+                        "required": ["code", "message"],
+                        "properties": {
+                            "code": {"type": "string"},
+                            "message": {"type": "string"},
+                            "field": {"type": "string"},
+                        },
+                    }
+                },
+            },
+            "Thread": {
+                "type": "object",
+                "required": ["id", "slug", "title", "last_activity_at"],
+                "properties": {
+                    "id": {"type": "integer"},
+                    "slug": {"type": "string"},
+                    "title": {"type": "string"},
+                    "url": {"type": ["string", "null"]},
+                    "last_activity_at": {"type": "string", "format": "date-time"},
+                    "comment_count": {"type": "integer"},
+                },
+            },
+            "ThreadList": {
+                "type": "object",
+                "required": ["threads", "next_cursor"],
+                "properties": {
+                    "threads": {"type": "array", "items": {"$ref": "#/components/schemas/Thread"}},
+                    "next_cursor": {"type": ["string", "null"]},
+                },
+            },
+            "Comment": {
+                "type": "object",
+                "required": ["id", "parent_id", "html", "created_at", "replies"],
+                "properties": {
+                    "id": {"type": "integer"},
+                    "parent_id": {"type": ["integer", "null"]},
+                    "author": {"type": ["string", "null"]},
+                    "html": {"type": "string"},
+                    "removed": {"type": "boolean"},
+                    "created_at": {"type": "string", "format": "date-time"},
+                    "edited_at": {"type": ["string", "null"], "format": "date-time"},
+                    "source_requested": {"type": "boolean"},
+                    "moderator_note": {"type": ["string", "null"]},
+                    "sources": {"type": "array", "items": {"type": "object"}},
+                    "replies": {"type": "array", "items": {"$ref": "#/components/schemas/Comment"}},
+                },
+            },
+            "ThreadTree": {
+                "allOf": [
+                    {"$ref": "#/components/schemas/Thread"},
+                    {
+                        "type": "object",
+                        "properties": {
+                            "body_html": {"type": "string"},
+                            "open": {"type": "boolean"},
+                            "comments": {
+                                "type": "array",
+                                "items": {"$ref": "#/components/schemas/Comment"},
+                            },
+                        },
+                    },
+                ]
+            },
+            "PostedComment": {
+                "type": "object",
+                "required": ["id", "html", "needs_source", "edit_token"],
+                "properties": {
+                    "id": {"type": "integer"},
+                    "parent_id": {"type": ["integer", "null"]},
+                    "author": {"type": "string"},
+                    "html": {"type": "string"},
+                    "created_at": {"type": "string", "format": "date-time"},
+                    "needs_source": {"type": "boolean"},
+                    "flagged": {"type": "array", "items": {"type": "object"}},
+                    "edit_token": {"type": "string"},
+                },
+            },
+        }
+    },
+}
+
+
+async def openapi(request: Request) -> Response:
+    return JSONResponse(SCHEMA)
