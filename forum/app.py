@@ -25,7 +25,7 @@ from forum.content.claims import segments
 from forum.errors import DomainError
 from forum.services.ratelimit import make_limiter
 from forum.settings import Settings
-from forum.web import api, comments, errors, moderation, openapi, pages
+from forum.web import api, comments, errors, feeds, moderation, openapi, pages
 from forum.web.ownership import Ownership
 from forum.web.security import SecurityHeadersMiddleware
 
@@ -98,6 +98,8 @@ def create_app(settings: Settings) -> Starlette:
         Route("/t/{slug}/c/{id:int}/report", comments.report, methods=["POST"], name="report"),
         Route("/t/{slug}/c/{id:int}/sources", comments.add_source, methods=["POST"], name="source"),
         Route("/preview", comments.preview, methods=["POST"], name="preview"),
+        Route("/t/{slug}/feed.atom", feeds.thread_feed, name="thread_feed"),
+        Route("/feed.atom", feeds.site_feed, name="site_feed"),
     ]
     api_routes = [
         Route("/api/v1/openapi.json", openapi.openapi, name="api_openapi"),

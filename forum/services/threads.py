@@ -278,3 +278,36 @@ async def comment_text(comment_id: int) -> str:
     if not rows:
         raise NotFound("That comment does not exist.")
     return rows[0]
+
+
+@dataclass(frozen=True)
+class FeedEntry:
+    id: int
+    author: str
+    html: str
+    created_at: datetime
+    thread_slug: str
+    thread_title: str
+
+
+async def recent_comments(*, thread_id: int | None = None, limit: int = 50) -> list[FeedEntry]:
+    """The newest visible comments, site-wide or on one thread, in one query."""
+    query = Comment.filter(status=CommentStatus.VISIBLE)
+    if thread_id is not None:
+        query = query.filter(thread_id=thread_id)
+    rows = (
+        await query.order_by("-created_at", "-id")
+        .limit(limit)
+        .values("id", "author", "html", "created_at", "thread__slug", "thread__title")
+    )
+    return [
+        FeedEntry(
+            id=r["id"],
+            author=r["author"],
+            html=r["html"],
+            created_at=r["created_at"],
+            thread_slug=r["thread__slug"],
+            thread_title=r["thread__title"],
+        )
+        for r in rows
+    ]
