@@ -103,6 +103,7 @@ def create_app(settings: Settings) -> Starlette:
     ]
     api_routes = [
         Route("/api/v1/openapi.json", openapi.openapi, name="api_openapi"),
+        Route("/api/v1/docs", openapi.reference, name="api_reference"),
         Route("/api/v1/threads", api.list_threads, name="api_threads"),
         Route("/api/v1/threads", api.create_thread, methods=["POST"], name="api_new_thread"),
         Route("/api/v1/threads/lookup", api.lookup_thread, name="api_lookup"),

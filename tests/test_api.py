@@ -276,3 +276,10 @@ async def test_posted_comment_matches_its_documented_shape(client):
     tree = (await client.get(f"/api/v1/threads/{blog.id}")).json()
     comment_required = schema["components"]["schemas"]["Comment"]["required"]
     assert all(set(comment_required) <= set(c) for c in tree["comments"])
+
+
+async def test_reference_page_lists_every_endpoint(client):
+    page = await client.get("/api/v1/docs")
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    for path, method in _route_methods(client._transport.app):
+        assert f"<code>{method.upper()} {path}</code>" in page.text

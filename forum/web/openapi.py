@@ -203,6 +203,12 @@ SCHEMA: dict[str, Any] = {
                 },
             }
         },
+        "/api/v1/docs": {
+            "get": {
+                "summary": "This description as a readable HTML page",
+                "responses": {"200": {"description": "HTML", "content": {"text/html": {}}}},
+            }
+        },
         "/api/v1/openapi.json": {
             "get": {
                 "summary": "This document",
@@ -301,3 +307,10 @@ SCHEMA: dict[str, Any] = {
 
 async def openapi(request: Request) -> Response:
     return JSONResponse(SCHEMA)
+
+
+async def reference(request: Request) -> Response:
+    """The same description as a readable page."""
+    return request.app.state.templates.TemplateResponse(
+        request, "api/reference.html", {"schema": SCHEMA}
+    )
