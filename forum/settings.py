@@ -119,7 +119,6 @@ class Settings:
     source_window_seconds: int = 7 * 86400
     allow_private_links: bool = False
     premoderation: bool = False
-    debug: bool = False
 
     @property
     def is_sqlite(self) -> bool:
@@ -147,5 +146,4 @@ class Settings:
             source_window_seconds=_positive_int(env, "FORUM_SOURCE_WINDOW", 7 * 86400),
             allow_private_links=env.get("FORUM_ALLOW_PRIVATE_LINKS", "") in {"1", "true", "yes"},
             premoderation=env.get("FORUM_PREMODERATION", "") in {"1", "true", "yes"},
-            debug=env.get("FORUM_DEBUG", "") in {"1", "true", "yes"},
         )

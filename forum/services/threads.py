@@ -26,6 +26,11 @@ MAX_TITLE_CHARS = 300
 DELETED_TEXT = "[deleted]"
 
 
+def _visible_count() -> Count:
+    """A thread's visible comments, as an annotation (index, API list, counts)."""
+    return Count("comments", _filter=Q(comments__status=CommentStatus.VISIBLE))
+
+
 def slugify(title: str) -> str:
     """A readable, ASCII, URL-safe slug from a title ("thread" when nothing is left)."""
     ascii_title = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
@@ -111,19 +116,13 @@ class ThreadSummary:
 async def list_threads(*, limit: int = 50, offset: int = 0) -> list[ThreadSummary]:
     """Threads with their visible comment counts, most recent activity first."""
     rows = (
-        await Thread.annotate(
-            comment_count=Count("comments", _filter=Q(comments__status=CommentStatus.VISIBLE))
-        )
+        await Thread.annotate(comment_count=_visible_count())
         .order_by("-last_activity_at", "-id")
         .limit(limit)
         .offset(offset)
         .values("id", "slug", "title", "comment_count", "last_activity_at")
     )
     return [ThreadSummary(**row) for row in rows]
-
-
-async def count_threads() -> int:
-    return await Thread.all().count()
 
 
 @dataclass(frozen=True)
@@ -148,9 +147,7 @@ def _decode_cursor(cursor: str) -> tuple[datetime, int]:
 
 async def list_threads_page(cursor: str | None, limit: int) -> ThreadPage:
     """Threads by latest activity, keyset-paginated: a deep page costs what the first does."""
-    query = Thread.annotate(
-        comment_count=Count("comments", _filter=Q(comments__status=CommentStatus.VISIBLE))
-    )
+    query = Thread.annotate(comment_count=_visible_count())
     if cursor:
         when, thread_id = _decode_cursor(cursor)
         query = query.filter(
@@ -170,7 +167,7 @@ async def visible_counts(*, urls: list[str], ids: list[int]) -> dict[str, int]:
     counts: dict[str, int] = {u: 0 for u in urls} | {str(i): 0 for i in ids}
     rows = (
         await Thread.filter(Q(url__in=urls) | Q(id__in=ids))
-        .annotate(n=Count("comments", _filter=Q(comments__status=CommentStatus.VISIBLE)))
+        .annotate(n=_visible_count())
         .values("id", "url", "n")
     )
     for row in rows:

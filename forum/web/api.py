@@ -19,7 +19,7 @@ from forum.models import ClaimState, Comment, Thread
 from forum.services import comments as comment_service
 from forum.services import moderation, ratelimit, threads
 from forum.services.comments import NewComment, post_comment
-from forum.web.security import PayloadTooLarge, client_key
+from forum.web.security import client_key, read_body
 
 MAX_BODY_BYTES = 32 * 1024
 MAX_LIMIT = 100
@@ -28,13 +28,7 @@ COMMENT_FIELDS = {"author", "text", "parent_id"}
 
 async def read_json(request: Request, allowed: set[str]) -> dict[str, Any]:
     """A JSON object body with only `allowed` fields, or a clear 4xx."""
-    if request.headers.get("content-type", "").split(";")[0].strip() != "application/json":
-        raise Invalid("Send the body as application/json.")
-    body = b""
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > MAX_BODY_BYTES:
-            raise PayloadTooLarge(f"The body is larger than {MAX_BODY_BYTES // 1024} KB.")
+    body = await read_body(request, "application/json", MAX_BODY_BYTES, "body")
     try:
         data = json.loads(body.decode("utf-8"))
     except UnicodeDecodeError:

@@ -93,6 +93,19 @@ def verify_csrf(request: Request, form: dict[str, str]) -> None:
         )
 
 
+async def read_body(request: Request, content_type: str, max_bytes: int, what: str) -> bytes:
+    """The raw body of the expected type, read up to a cap (forms and the JSON API)."""
+    sent = request.headers.get("content-type", "").split(";")[0].strip()
+    if sent != content_type:
+        raise Invalid(f"Send the {what} as {content_type}.")
+    body = b""
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > max_bytes:
+            raise PayloadTooLarge(f"The {what} is larger than {max_bytes // 1024} KB.")
+    return body
+
+
 async def read_form(request: Request, max_bytes: int = MAX_FORM_BYTES) -> dict[str, str]:
     """A urlencoded form as a dict (the last value wins for a repeated field)."""
     return dict(await read_form_pairs(request, max_bytes))
@@ -105,14 +118,7 @@ async def read_form_pairs(
 
     Starlette's own parser replaces bad bytes silently; a poster should be told instead.
     """
-    content_type = request.headers.get("content-type", "").split(";")[0].strip()
-    if content_type != "application/x-www-form-urlencoded":
-        raise Invalid("Send the form as application/x-www-form-urlencoded.")
-    body = b""
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > max_bytes:
-            raise PayloadTooLarge(f"The form is larger than {max_bytes // 1024} KB.")
+    body = await read_body(request, "application/x-www-form-urlencoded", max_bytes, "form")
     try:
         return parse_qsl(
             body.decode("ascii"), keep_blank_values=True, encoding="utf-8", errors="strict"
