@@ -116,6 +116,9 @@ def create_app(settings: Settings) -> Starlette:
         ),
         Route("/api/v1/counts", api.counts, name="api_counts"),
         Route("/api/v1/comments/{id:int}/reports", api.report, methods=["POST"], name="api_report"),
+        Route(
+            "/api/v1/comments/{id:int}/sources", api.add_source, methods=["POST"], name="api_source"
+        ),
         Route("/api/v1/comments/{id:int}", api.edit_comment, methods=["PATCH"], name="api_edit"),
         Route(
             "/api/v1/comments/{id:int}", api.delete_comment, methods=["DELETE"], name="api_delete"

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import threading
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from forum.models import Comment, Thread
+from forum.models import ClaimState, Comment, ModerationAction, Thread
 from forum.services import imports, threads
 from forum.services.comments import NewComment, post_comment
 from tests.conftest import SEEDS
@@ -221,6 +224,123 @@ async def test_threads_for_pages_of_allowed_origins(database):
         assert refused.status_code == 403
         assert (await http.get("/api/v1/threads/lookup?url=ftp://x")).status_code == 422
     assert await Thread.filter(url__startswith="https://").count() == 1
+
+
+async def test_lookup_a_known_thread_by_slug(client):
+    blog = await seeded_blog()
+    found = await client.get("/api/v1/threads/lookup", params={"slug": blog.slug})
+    assert found.status_code == 200
+    assert found.json()["id"] == blog.id and found.json()["slug"] == blog.slug
+    missing = await client.get("/api/v1/threads/lookup", params={"slug": "no-such-thread"})
+    assert missing.status_code == 404 and missing.json()["error"]["code"] == "not_found"
+    for params in ({"slug": ""}, {"slug": blog.slug, "url": "https://blog.example/p"}):
+        refused = await client.get("/api/v1/threads/lookup", params=params)
+        assert refused.status_code == 422 and refused.json()["error"]["field"] == "slug"
+    neither = await client.get("/api/v1/threads/lookup")
+    assert neither.status_code == 422 and neither.json()["error"]["field"] == "url"
+
+
+class SourcePage(BaseHTTPRequestHandler):
+    def do_GET(self) -> None:
+        status = 200 if self.path == "/minutes" else 404
+        body = b"<p>Council minutes</p>"
+        self.send_response(status)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        return None
+
+
+@pytest.fixture(scope="module")
+def source_site() -> Iterator[str]:
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), SourcePage)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+    httpd.server_close()
+
+
+async def test_author_adds_a_source_with_the_edit_token(database, source_site):
+    blog = await seeded_blog()
+    checked = dataclasses.replace(database, allow_private_links=True)
+    async with make_client(checked) as http:
+        posted = (
+            await http.post(
+                f"/api/v1/threads/{blog.id}/comments",
+                json={"text": "The council closed the lido in 2019."},
+            )
+        ).json()
+        assert posted["needs_source"] is True
+        other = (await http.post(f"/api/v1/threads/{blog.id}/comments", json={"text": "x"})).json()
+        url = f"/api/v1/comments/{posted['id']}/sources"
+        link = {"url": f"{source_site}/minutes", "note": "page 3"}
+
+        assert (await http.post(url, json=link)).status_code == 403
+        wrong = await http.post(url, json=link, headers={"X-Edit-Token": other["edit_token"]})
+        assert wrong.status_code == 403 and wrong.json()["error"]["code"] == "forbidden"
+
+        token = {"X-Edit-Token": posted["edit_token"]}
+        for body, field in [
+            ({}, "url"),
+            ({"url": "javascript:alert(1)"}, "url"),
+            ({"url": 7}, "url"),
+            ({"url": link["url"], "note": ["x"]}, "note"),
+            ({**link, "title": "extra"}, "title"),
+        ]:
+            bad = await http.post(url, json=body, headers=token)
+            assert bad.status_code == 422, body
+            assert bad.json()["error"]["field"] == field, body
+        assert (await Comment.get(id=posted["id"])).sources == []
+
+        added = await http.post(url, json=link, headers=token)
+        assert added.status_code == 201
+        assert added.json() == {
+            "id": posted["id"],
+            "needs_source": False,
+            "source_requested": False,
+            "sources": [{"url": link["url"], "reachable": True}],
+        }
+        tree = (await http.get(f"/api/v1/threads/{blog.id}")).json()["comments"]
+    mine = next(c for c in tree if c["id"] == posted["id"])
+    assert mine["sources"] == [{"url": link["url"], "reachable": True}]
+    stored = await Comment.get(id=posted["id"])
+    assert stored.claim_state != ClaimState.FLAGGED
+    assert stored.sources[0]["note"] == "page 3"
+    assert await ModerationAction.filter(comment_id=stored.id, action="source_added").count() == 1
+
+
+async def test_source_token_outlives_the_edit_window(database):
+    blog = await seeded_blog()
+    short = dataclasses.replace(database, edit_window_seconds=1, source_window_seconds=3600)
+    async with make_client(short) as http:
+        data = (await http.post(f"/api/v1/threads/{blog.id}/comments", json={"text": "x"})).json()
+        await asyncio.sleep(2.1)
+        token = {"X-Edit-Token": data["edit_token"]}
+        late_edit = await http.patch(
+            f"/api/v1/comments/{data['id']}", json={"text": "late"}, headers=token
+        )
+        assert late_edit.status_code == 403
+        # A private address is refused by the check without any request leaving.
+        source = await http.post(
+            f"/api/v1/comments/{data['id']}/sources",
+            json={"url": "http://127.0.0.1:1/report"},
+            headers=token,
+        )
+    assert source.status_code == 201
+    assert source.json()["sources"] == [{"url": "http://127.0.0.1:1/report", "reachable": False}]
+
+
+async def test_a_source_for_a_deleted_comment_is_a_404(client):
+    blog = await seeded_blog()
+    data = (await client.post(f"/api/v1/threads/{blog.id}/comments", json={"text": "x"})).json()
+    token = {"X-Edit-Token": data["edit_token"]}
+    assert (await client.delete(f"/api/v1/comments/{data['id']}", headers=token)).status_code == 204
+    gone = await client.post(
+        f"/api/v1/comments/{data['id']}/sources", json={"url": "https://x.example/"}, headers=token
+    )
+    assert gone.status_code == 404 and gone.json()["error"]["code"] == "not_found"
 
 
 async def test_cors_only_for_allowed_origins(database):

@@ -141,13 +141,22 @@ async def create_comment(request: Request) -> Response:
     )
 
 
-async def _owned_comment(request: Request) -> tuple[Thread, int]:
-    """The comment's thread, once the X-Edit-Token header proves the caller posted it."""
+async def _owned_comment(request: Request, *, for_source: bool = False) -> tuple[Thread, int]:
+    """The comment's thread, once the X-Edit-Token header proves the caller posted it.
+
+    The token edits or deletes within the edit window; backing the comment with a source
+    is allowed for the longer source window, as with the page's cookie.
+    """
     comment_id = request.path_params["id"]
     token = request.headers.get("x-edit-token", "")
-    if not request.app.state.ownership.token_allows(token, comment_id):
+    ownership = request.app.state.ownership
+    allowed = (ownership.token_allows_source if for_source else ownership.token_allows)(
+        token, comment_id
+    )
+    if not allowed:
+        window = "source" if for_source else "edit"
         raise Forbidden(
-            "Send the edit_token you got when posting, within the edit window, "
+            f"Send the edit_token you got when posting, within the {window} window, "
             "in the X-Edit-Token header."
         )
     thread_id = await Comment.filter(id=comment_id).values_list("thread_id", flat=True)
@@ -183,6 +192,34 @@ async def delete_comment(request: Request) -> Response:
     return Response(status_code=204)
 
 
+async def add_source(request: Request) -> Response:
+    """The author backs a comment with a link, through the service the page's form uses
+    (the link is checked and the claim re-read with it)."""
+    thread, comment_id = await _owned_comment(request, for_source=True)
+    data = await read_json(request, {"url", "note"})
+    url, note = data.get("url", ""), data.get("note", "")
+    if not isinstance(url, str):
+        raise Invalid("url must be the source's http(s) address.", field="url")
+    if not isinstance(note, str):
+        raise Invalid("note must be a string.", field="note")
+    comment = await comment_service.add_source(
+        thread,
+        comment_id,
+        url,
+        note,
+        allow_private=request.app.state.settings.allow_private_links,
+    )
+    return JSONResponse(
+        {
+            "id": comment.id,
+            "needs_source": comment.claim_state == ClaimState.FLAGGED,
+            "source_requested": comment.claim_state == ClaimState.SOURCE_REQUESTED,
+            "sources": [{"url": s["url"], "reachable": s["reachable"]} for s in comment.sources],
+        },
+        status_code=201,
+    )
+
+
 async def counts(request: Request) -> Response:
     """Visible comment counts for many pages at once, by `url=` or `id=`."""
     urls = request.query_params.getlist("url")
@@ -205,11 +242,19 @@ def _page_url(request: Request) -> str:
 
 
 async def lookup_thread(request: Request) -> Response:
-    """The thread an embedding page shows, by the page's URL."""
-    url = _page_url(request)
-    thread = await Thread.get_or_none(url=url)
-    if thread is None:
-        raise NotFound("No thread is attached to that page yet.")
+    """The thread an embedding page shows: by the page's URL, or by slug for a thread
+    forum already knows (an imported one), since embeds name threads the way links do."""
+    slug = request.query_params.get("slug")
+    if slug is not None:
+        if "url" in request.query_params:
+            raise Invalid("Look a thread up by url or by slug, not both.", field="slug")
+        if not slug:
+            raise Invalid("slug must not be empty.", field="slug")
+        thread = await threads.get_thread(slug)
+    else:
+        thread = await Thread.get_or_none(url=_page_url(request))
+        if thread is None:
+            raise NotFound("No thread is attached to that page yet.")
     return JSONResponse({**_thread_summary(thread), "url": thread.url})
 
 

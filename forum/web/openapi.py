@@ -84,9 +84,11 @@ SCHEMA: dict[str, Any] = {
         },
         "/api/v1/threads/lookup": {
             "get": {
-                "summary": "The thread attached to a page URL",
+                "summary": "The thread attached to a page URL, or a known thread by slug",
+                "description": "Send exactly one of url and slug.",
                 "parameters": [
-                    {"name": "url", "in": "query", "required": True, "schema": {"type": "string"}}
+                    {"name": "url", "in": "query", "schema": {"type": "string"}},
+                    {"name": "slug", "in": "query", "schema": {"type": "string"}},
                 ],
                 "responses": {
                     "200": _json({"$ref": "#/components/schemas/Thread"}, "The thread"),
@@ -168,6 +170,29 @@ SCHEMA: dict[str, Any] = {
                 "responses": {
                     "201": _json({"type": "object"}, "Reported"),
                     **_errors(404, 413, 422, 429),
+                },
+            }
+        },
+        "/api/v1/comments/{id}/sources": {
+            "post": {
+                "summary": "Back your comment with a source link inside the source window",
+                "description": "The link is fetched and recorded with whether it answered, "
+                "and the claim is checked again with the link beside it.",
+                "parameters": [ID, EDIT_TOKEN],
+                "requestBody": _body(
+                    {
+                        "type": "object",
+                        "additionalProperties": False,
+                        "required": ["url"],
+                        "properties": {
+                            "url": {"type": "string", "maxLength": 2000},
+                            "note": {"type": "string", "maxLength": 500},
+                        },
+                    }
+                ),
+                "responses": {
+                    "201": _json({"$ref": "#/components/schemas/SourceAdded"}, "Recorded"),
+                    **_errors(403, 404, 413, 422),
                 },
             }
         },
@@ -266,7 +291,7 @@ SCHEMA: dict[str, Any] = {
                     "edited_at": {"type": ["string", "null"], "format": "date-time"},
                     "source_requested": {"type": "boolean"},
                     "moderator_note": {"type": ["string", "null"]},
-                    "sources": {"type": "array", "items": {"type": "object"}},
+                    "sources": {"type": "array", "items": {"$ref": "#/components/schemas/Source"}},
                     "replies": {"type": "array", "items": {"$ref": "#/components/schemas/Comment"}},
                 },
             },
@@ -285,6 +310,21 @@ SCHEMA: dict[str, Any] = {
                         },
                     },
                 ]
+            },
+            "Source": {
+                "type": "object",
+                "required": ["url", "reachable"],
+                "properties": {"url": {"type": "string"}, "reachable": {"type": "boolean"}},
+            },
+            "SourceAdded": {
+                "type": "object",
+                "required": ["id", "needs_source", "source_requested", "sources"],
+                "properties": {
+                    "id": {"type": "integer"},
+                    "needs_source": {"type": "boolean"},
+                    "source_requested": {"type": "boolean"},
+                    "sources": {"type": "array", "items": {"$ref": "#/components/schemas/Source"}},
+                },
             },
             "PostedComment": {
                 "type": "object",

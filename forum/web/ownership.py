@@ -38,8 +38,17 @@ class Ownership:
 
     def token_allows(self, token: str, comment_id: int) -> bool:
         """True while `token` was issued for `comment_id` and is inside the edit window."""
+        return self._token_valid(token, comment_id, self.window)
+
+    def token_allows_source(self, token: str, comment_id: int) -> bool:
+        """The same token backs the comment with a source for as long as the cookie would
+        (the source window), so an embed's author can answer a moderator's request days
+        later."""
+        return self._token_valid(token, comment_id, self.keep)
+
+    def _token_valid(self, token: str, comment_id: int, max_age: int) -> bool:
         try:
-            value = self.signer.unsign(token, max_age=self.window).decode()
+            value = self.signer.unsign(token, max_age=max_age).decode()
         except (BadSignature, SignatureExpired):
             return False
         return value == str(comment_id)
