@@ -25,7 +25,7 @@ from forum.content.claims import segments
 from forum.errors import DomainError
 from forum.services.ratelimit import make_limiter
 from forum.settings import Settings
-from forum.web import api, comments, errors, feeds, moderation, openapi, pages
+from forum.web import api, comments, embed, errors, feeds, moderation, openapi, pages
 from forum.web.ownership import Ownership
 from forum.web.security import SecurityHeadersMiddleware
 
@@ -150,6 +150,7 @@ def create_app(settings: Settings) -> Starlette:
             *thread_routes,
             *moderation_routes,
             *api_routes,
+            Route("/embed.js", embed.embed_script, name="embed_script"),
             Route("/healthz", healthz, name="healthz"),
             Mount("/static", StaticFiles(directory=PACKAGE_DIR / "static"), name="static"),
         ],
