@@ -75,6 +75,24 @@ async def test_post_a_comment_runs_the_same_service(client):
     assert stored.parent_id == tr2.id and stored.author == "Ann"
 
 
+@pytest.mark.parametrize("held_by", ["site", "thread"])
+async def test_api_comments_wait_for_premoderation(database, held_by):
+    blog = await seeded_blog()
+    settings = dataclasses.replace(database, premoderation=held_by == "site")
+    if held_by == "thread":
+        blog.premoderated = True
+        await blog.save(update_fields=["premoderated"])
+    async with make_client(settings) as http:
+        response = await http.post(f"/api/v1/threads/{blog.id}/comments", json={"text": "Held."})
+        assert response.status_code == 202
+        data = response.json()
+        assert data["pending"] is True and "moderator" in data["message"]
+        assert "edit_token" not in data
+        tree = (await http.get(f"/api/v1/threads/{blog.id}")).json()
+    assert (await Comment.get(id=data["id"])).status == "pending"
+    assert all(c["id"] != data["id"] for c in tree["comments"])
+
+
 @pytest.mark.parametrize(
     ("body", "headers", "status", "field"),
     [

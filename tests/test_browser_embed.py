@@ -410,3 +410,26 @@ async def test_a_site_that_is_not_allowed_gets_nothing(browser, sites, tmp_path)
     await page.screenshot(path=tmp_path / "embed-refused.png", full_page=True)
     print(f"\nrefused screenshot: {tmp_path / 'embed-refused.png'}")
     await page.context.close()
+
+
+async def test_a_held_comment_is_announced_not_shown(browser, sites):  # noqa: F811
+    moderator = await accounts.create_moderator("mod2", "a long enough password")
+    await moderation.set_thread_premoderation(moderator, sites.seed.slug, True)
+    page = await new_page(browser)
+    await page.goto(f"{sites.host.origin}/posts/one")
+    seed = page.locator("#seed [data-forum-thread]")
+    await expect(seed.get_by_role("heading", name="6 comments")).to_be_visible()
+    form = seed.locator("form.comment-form")
+    await form.locator("textarea").fill("Waiting for a moderator")
+    async with page.expect_response(lambda r: r.url.endswith("/comments")) as info:
+        await form.get_by_role("button", name="Post comment").click()
+    assert (await info.value).status == 202
+    await expect(seed.get_by_role("status")).to_have_text(
+        "Thank you. Your comment will appear once a moderator has approved it."
+    )
+    assert await seed.locator("li.comment").count() == SEED_COMMENTS
+    assert await seed.get_by_text("Waiting for a moderator").count() == 0
+    assert await form.locator("textarea").input_value() == ""
+    held = await Comment.get(text="Waiting for a moderator")
+    assert held.status == "pending"
+    await page.context.close()

@@ -128,6 +128,14 @@ async def _check_parent(thread: Thread, parent_id: int, origin: Origin) -> None:
         raise Invalid("The comment you are replying to is no longer shown.", field="parent_id")
 
 
+def status_for_new(thread: Thread, *, premoderation: bool) -> CommentStatus:
+    """A reader's new comment waits for a moderator when the site or the thread is
+    pre-moderated; pages and the API both ask here so neither can skip the queue."""
+    if premoderation or thread.premoderated:
+        return CommentStatus.PENDING
+    return CommentStatus.VISIBLE
+
+
 async def post_comment(
     thread: Thread,
     new: NewComment,

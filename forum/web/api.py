@@ -15,7 +15,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from forum.errors import Forbidden, Invalid, NotFound
-from forum.models import ClaimState, Comment, Thread
+from forum.models import ClaimState, Comment, CommentStatus, Thread
 from forum.services import comments as comment_service
 from forum.services import moderation, ratelimit, threads
 from forum.services.comments import NewComment, post_comment
@@ -24,6 +24,7 @@ from forum.web.security import client_key, read_body
 MAX_BODY_BYTES = 32 * 1024
 MAX_LIMIT = 100
 COMMENT_FIELDS = {"author", "text", "parent_id"}
+HELD_MESSAGE = "Thank you. Your comment will appear once a moderator has approved it."
 
 
 async def read_json(request: Request, allowed: set[str]) -> dict[str, Any]:
@@ -125,7 +126,13 @@ async def create_comment(request: Request) -> Response:
         NewComment(text=data.get("text", ""), author=data.get("author"), parent_id=parent_id),
         ip=client_key(request),
         secret=settings.secret_key,
+        status=comment_service.status_for_new(thread, premoderation=settings.premoderation),
     )
+    if comment.status == CommentStatus.PENDING:
+        # Nothing to edit or source until a moderator lets it through, so no token.
+        return JSONResponse(
+            {"id": comment.id, "pending": True, "message": HELD_MESSAGE}, status_code=202
+        )
     return JSONResponse(
         {
             "id": comment.id,

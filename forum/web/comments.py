@@ -76,11 +76,7 @@ async def create(request: Request) -> Response:
             ),
             ip=client_key(request),
             secret=settings.secret_key,
-            status=(
-                CommentStatus.PENDING
-                if settings.premoderation or thread.premoderated
-                else CommentStatus.VISIBLE
-            ),
+            status=comment_service.status_for_new(thread, premoderation=settings.premoderation),
         )
     except (Invalid, Conflict) as exc:
         if _wants_json(request):

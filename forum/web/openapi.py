@@ -125,6 +125,10 @@ SCHEMA: dict[str, Any] = {
                 ),
                 "responses": {
                     "201": _json({"$ref": "#/components/schemas/PostedComment"}, "Stored"),
+                    "202": _json(
+                        {"$ref": "#/components/schemas/HeldComment"},
+                        "Held for a moderator (site or thread pre-moderated)",
+                    ),
                     **_errors(404, 413, 422, 429),
                 },
             }
@@ -324,6 +328,15 @@ SCHEMA: dict[str, Any] = {
                     "needs_source": {"type": "boolean"},
                     "source_requested": {"type": "boolean"},
                     "sources": {"type": "array", "items": {"$ref": "#/components/schemas/Source"}},
+                },
+            },
+            "HeldComment": {
+                "type": "object",
+                "required": ["id", "pending", "message"],
+                "properties": {
+                    "id": {"type": "integer"},
+                    "pending": {"const": True},
+                    "message": {"type": "string"},
                 },
             },
             "PostedComment": {
