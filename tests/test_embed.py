@@ -25,9 +25,22 @@ async def test_embed_script_is_served_for_other_sites(client):
     assert response.headers["x-content-type-options"] == "nosniff"
     assert "script-src 'self'" in response.headers["content-security-policy"]
 
+    assert response.headers["content-encoding"] == "gzip"  # httpx asks for it and unpacks it
+    assert response.headers["vary"] == "Accept-Encoding, Origin"
+
     again = await client.get("/embed.js", headers={"If-None-Match": response.headers["etag"]})
     assert again.status_code == 304 and again.content == b""
     assert (await client.get("/embed.js", headers={"If-None-Match": '"other"'})).status_code == 200
+
+
+@pytest.mark.parametrize("accept", ["identity", "br", "gzip;q=0", ""])
+async def test_embed_script_plain_when_gzip_is_not_wanted(client, accept):
+    response = await client.get("/embed.js", headers={"Accept-Encoding": accept})
+    assert response.status_code == 200 and "content-encoding" not in response.headers
+    assert response.content == SCRIPT.read_bytes()
+    zipped = await client.get("/embed.js", headers={"Accept-Encoding": "br, gzip;q=0.5"})
+    assert zipped.headers["content-encoding"] == "gzip"
+    assert zipped.headers["etag"] != response.headers["etag"]
 
 
 def test_embed_script_needs_no_unsafe_csp():
