@@ -67,6 +67,7 @@ button { background: rgb(255, 0, 255) !important; border: 5px dashed rgb(0, 255,
 li { list-style: square; margin-left: 4em; }
 textarea, input { background: rgb(0, 0, 0); color: rgb(0, 0, 0); }
 h2 { font-size: 4rem; }
+#fresh { --forum-accent: rgb(128, 0, 128); }
 """
 
 SOURCE_PAGE = b"<html><body>Council minutes, 3 May 2019</body></html>"
@@ -242,6 +243,11 @@ async def test_widgets_on_an_allowed_site(browser, sites, tmp_path):  # noqa: F8
     assert item == {"listStyleType": "none", "marginLeft": "0px"}, item
     heading = await computed(seed.get_by_role("heading", name="6 comments"), "fontSize")
     assert heading == {"fontSize": "20px"}, heading
+    # The host themes a widget through custom properties, which do cross the boundary.
+    fresh_submit = fresh.get_by_role("button", name="Post comment")
+    assert await computed(fresh_submit, "backgroundColor") == {
+        "backgroundColor": "rgb(128, 0, 128)"
+    }
     textarea = await computed(seed.locator("textarea"), "backgroundColor")
     assert textarea != {"backgroundColor": "rgb(0, 0, 0)"}
     # ...and the widget's CSS does not reach out: the host keeps its own look.
@@ -358,6 +364,19 @@ async def test_widgets_on_an_allowed_site(browser, sites, tmp_path):  # noqa: F8
     await expect(fresh.get_by_role("heading", name="1 comment")).to_be_visible()
     assert await seed.get_by_label("Name (optional)").input_value() == "Embed Reader"
 
+    # A widget added after the script ran is mounted on request.
+    await page.evaluate(
+        """slug => {
+            const element = document.createElement("div");
+            element.id = "later";
+            element.dataset.thread = slug;
+            document.body.append(element);
+            window.forumEmbed.mount(element);
+        }""",
+        sites.seed.slug,
+    )
+    await expect(page.locator("#later").get_by_role("heading", name="9 comments")).to_be_visible()
+
     assert await page.evaluate("window.__alerts") == [] and watch.dialogs == []
     assert not [c for c in watch.console if "Content Security Policy" in c], watch.console
     # The one expected failure: the fresh page's lookup before its thread existed.
@@ -367,13 +386,15 @@ async def test_widgets_on_an_allowed_site(browser, sites, tmp_path):  # noqa: F8
     )
     assert not [u for u in watch.requests if u.endswith("/x")]
 
-    # Dark: the colour scheme follows the reader's preference.
-    dark = await new_page(browser, color_scheme="dark")
+    # Dark, on a phone: the colour scheme follows the reader's preference, and nothing
+    # is wider than the screen.
+    dark = await new_page(browser, color_scheme="dark", viewport={"width": 390, "height": 844})
     await dark.goto(f"{sites.host.origin}/posts/one")
     dark_seed = dark.locator("#seed [data-forum-thread]")
     await expect(dark_seed.get_by_role("heading", name="9 comments")).to_be_visible()
     section = await computed(dark_seed.locator("section.forum"), "backgroundColor", "color")
     assert section == {"backgroundColor": "rgb(22, 24, 28)", "color": "rgb(232, 233, 236)"}
+    assert await dark.evaluate("document.scrollingElement.scrollWidth") <= 390
     dark_png = tmp_path / "embed-dark.png"
     await dark.screenshot(path=dark_png, full_page=True)
     print(f"dark screenshot: {dark_png}")
