@@ -13,7 +13,8 @@ from pathlib import Path
 from tqdm import tqdm
 
 from forum import db
-from forum.content import claim_eval
+from forum.content import claim_eval, claim_train
+from forum.content.claim_model import MODEL_PATH
 from forum.errors import DomainError
 from forum.models import Role, Thread
 from forum.services import accounts, exports, imports
@@ -199,6 +200,27 @@ def cmd_eval_claims(args: argparse.Namespace, settings: Settings | None) -> int:
     return 0
 
 
+def cmd_train_claims(args: argparse.Namespace, settings: Settings | None) -> int:
+    records = []
+    for path in args.files:
+        if Path(path).name.startswith("heldout"):
+            raise CommandError(f"{path}: the held-out part is for measuring, never for training")
+        try:
+            records += claim_eval.read_records(_open_lines(path), labelled=True)
+        except claim_eval.RecordError as exc:
+            raise CommandError(f"{path}: {exc}") from None
+    options = {"l2": args.l2, "threshold": args.threshold}
+    if args.cv:
+        result = claim_train.cross_validate(records, folds=args.cv, **options)
+        print(f"{args.cv}-fold cross-validation on {len(records)} items")
+        print(claim_eval.format_evaluation(result).split("\n\nmisclassified")[0])
+    model = claim_train.train(records, **options)
+    out = Path(args.output or MODEL_PATH)
+    out.write_text(model.to_json(), encoding="utf-8")
+    print(f"wrote {out} ({len(model.weights)} weights, threshold {model.threshold})")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="forum",
@@ -255,6 +277,18 @@ def build_parser() -> argparse.ArgumentParser:
         "file", nargs="?", default=DEFAULT_EVAL_FILE, help=f"default: {DEFAULT_EVAL_FILE}"
     )
     ev.set_defaults(func=cmd_eval_claims, needs_settings=False)
+
+    tr = sub.add_parser(
+        "train-claims", help="learn the claim model's weights from labelled development data"
+    )
+    tr.add_argument("files", nargs="+", metavar="FILE", help="labelled JSON lines (dev only)")
+    tr.add_argument("--output", "-o", metavar="FILE", help="default: the package's model file")
+    tr.add_argument("--l2", type=float, default=0.1, help="L2 regularisation (default 0.1)")
+    tr.add_argument("--threshold", type=float, default=0.5, help="claim probability cut-off")
+    tr.add_argument(
+        "--cv", type=int, nargs="?", const=5, default=0, help="report k-fold CV first (5)"
+    )
+    tr.set_defaults(func=cmd_train_claims, needs_settings=False)
     return parser
 
 

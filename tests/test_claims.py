@@ -9,7 +9,9 @@ import sys
 import pytest
 
 from forum.content.claim_eval import evaluate, read_records
-from forum.content.claims import check_claims, split_sentences
+from forum.content.claim_model import LinearModel, ModelChecker, default_model
+from forum.content.claim_train import train
+from forum.content.claims import check_claims, default_checker, split_sentences
 from tests.conftest import ROOT
 
 
@@ -144,9 +146,72 @@ def test_corpus_is_split_without_overlap():
 def test_quality_does_not_regress():
     """Guards against regressions; the figures themselves are reported in the notes.
 
-    The checker was tuned on dev only; held-out was scored once, after tuning.
+    The checker was tuned and trained on dev only; held-out was scored once per version,
+    after tuning (0.813 precision and F1 for the version these floors were set on).
     """
     dev = evaluate(load("dev.jsonl"))
     held_out = evaluate(load("heldout.jsonl"))
-    assert dev.precision >= 0.93 and dev.f1 >= 0.91
-    assert held_out.precision >= 0.78 and held_out.f1 >= 0.78
+    assert dev.precision >= 0.93 and dev.f1 >= 0.90
+    assert held_out.precision >= 0.80 and held_out.f1 >= 0.80
+
+
+def test_the_shipped_model_is_what_training_on_dev_gives():
+    """A rule change without retraining would leave weights fitted to other cues."""
+    shipped = default_model()
+    assert shipped is not None, "forum/content/claim_model.json is missing"
+    retrained = LinearModel.from_json(train(load("dev.jsonl")).to_json())
+    assert retrained == shipped, "run: forum train-claims tests/data/claims/dev.jsonl"
+
+
+def test_the_default_checker_is_the_trained_model():
+    assert isinstance(default_checker(), ModelChecker)
+    report = check_claims("Crime rose 20% last year.")
+    assert report.needs_source and 0.5 <= report.score <= 1.0
+
+
+def test_training_refuses_the_held_out_part(tmp_path):
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "forum",
+            "train-claims",
+            str(CORPUS / "heldout.jsonl"),
+            "--output",
+            str(tmp_path / "model.json"),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=False,
+    )
+    assert result.returncode != 0
+    assert "held-out" in result.stderr
+    assert not (tmp_path / "model.json").exists()
+
+
+def test_training_writes_a_model_the_checker_can_load(tmp_path):
+    out = tmp_path / "model.json"
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "forum",
+            "train-claims",
+            str(CORPUS / "dev.jsonl"),
+            "--output",
+            str(out),
+            "--cv",
+            "3",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "3-fold cross-validation on" in result.stdout
+    model = LinearModel.from_json(out.read_text(encoding="utf-8"))
+    checker = ModelChecker(model)
+    assert checker.check("The council closed the library in March.").needs_source
+    assert not checker.check("Could the council reopen the library?").needs_source

@@ -143,6 +143,9 @@ EVENT_VERBS = words(
     "is going to",
     "are going to",
     "has \\w+ed",
+    "(?:has|have|had) (?:\\w+en|made|done|lost|won|put|cut|spent|paid|sold|built|left|shut)",
+    "(?:starts|begins|opens|reopens|reopening|closes|ends|kicks in|comes into force|goes up|"
+    "go up|going up|going down|goes in)",
     "have \\w+ed",
     "had \\w+ed",
     "was \\w+ed",
@@ -218,7 +221,7 @@ COMPARISON = words(
     "all-time",
     "record-breaking",
     "more \\w+(?: \\w+){0,4} than",
-    "(?<!rath)(?<!oth)\\w\\wer (?:\\w+ ){0,8}than",
+    "(?!rather\\b|other\\b|whether\\b|never\\b|either\\b|neither\\b)\\w{2,}er (?:\\w+ ){0,8}than",
     "the most \\w+",
     "every (?:single )?(?:day|year|week|time)",
     "any other",
@@ -298,10 +301,16 @@ SOURCE = words(
     "reveals?|revealed|confirms?|confirmed)\\b",
     "\\b\\w+ (?:estimates|estimated|forecasts|forecast|projects|projected) that",
     "based on (?:\\w+ ){0,4}(?:survey|study|fieldwork|report|data|analysis|figures|research)",
+    "\\bper (?:the|its|their|a) ",
+    "(?:statement|release|review|report|accounts|portal|website|filing|minutes|bulletin|"
+    "tables?|register) (?:lists|listed|puts|put|estimated|estimates|concluded|concludes|"
+    "states|stated)\\b",
+    "(?:posted|announced|said|wrote|confirmed) on (?:its|their|the|his|her) (?:\\w+ ){0,2}"
+    "(?:website|facebook|twitter|x|instagram|page|site|account|feed)",
 )
 ATTRIBUTED_SAY = re.compile(
     r"\b(?!i\b|we\b|you\b|they\b|people\b|everyone\b|some\b)([A-Za-z][\w'’.-]*)\s+"
-    r"(?:said|says|stated|states|wrote|writes|confirmed|announced|told)\b(?:\s+(?:that|in|on|:))?",
+    r"(?:said|says|stated|states|wrote|writes|confirmed|announced|told|concluded|estimated)\b(?:\s+(?:that|in|on|:))?",
 )
 OPINION_START = re.compile(
     r"^(?:i think|i believe|i feel|i reckon|i suspect|i hope|i wish|i guess|i doubt|"
@@ -319,7 +328,8 @@ REQUEST_START = re.compile(
 THANKS = re.compile(
     r"^(?:thanks|thank you|thx|cheers|great (?:post|article|piece|blog)|well said|"
     r"good (?:post|point|article)|nice|hi|hello|welcome|congrat\w*|brilliant|excellent|"
-    r"spot on|agreed|exactly|ok|okay|yes|no|hear hear)\b"
+    r"spot on|agreed|exactly|ok|okay|yes|no|hear hear|good luck|best of luck|shout ?out|rip|"
+    r"happy birthday|get well|bring back)\b"
 )
 THANKS_ANYWHERE = re.compile(r"\b(?:thanks|thank you|enjoy your|well done|congratulations)\b")
 RATING = re.compile(r"\b\d+(?:\.\d+)? ?(?:stars?|/10|out of (?:5|10))\b")
@@ -327,7 +337,9 @@ HEARSAY = re.compile(
     r"according to (?:my|a|some|our|his|her) (?:mate|friend|neighbou?r|mum|dad|mother|father|"
     r"colleague|cousin|brother|sister|uncle|aunt|bloke|guy|lad|someone)|\b(?:i heard|i've heard|"
     r"word is|rumour has it|everyone knows|people say|they say|experts say|scientists say|"
-    r"studies show|research shows|research says|science says|apparently|word on the street|"
+    r"studies show|studies have shown|research shows|research has shown|research says|"
+    r"science says|a study (?:proved|proves|showed|shows|found)|(?:economists|scientists|"
+    r"experts|doctors) agree|all over the news|look it up|apparently|word on the street|"
     r"it's official|it’s official|a (?:friend|mate|mate of mine|bloke|guy) (?:who|that) \w+ "
     r"(?:there|at \w+) (?:says|said|reckons))\b|^(?:the )?figures show\b"
 )
@@ -342,7 +354,7 @@ EVALUATIVE = re.compile(
 PERSONAL_START = re.compile(
     r"^(?:i|i've|i'm|i'd|i was|me|we've been|our family|someone tried my)\b"
 )
-MY_START = re.compile(r"^(?:my|our)\b")
+MY_START = re.compile(r"^(?:my|our|mine)\b")
 IMPLIED_I = re.compile(r"^(?:just )?[a-z]+ed (?!by\b)")
 ASKING = re.compile(r"\b(?:we|i)(?:'d| would)? (?:ask|urge|encourage|invite) you\b")
 QUOTED = re.compile(r"[\"“”«»](?:[^\"“”«»]{8,})[\"“”«»]|(?<!\w)['‘’](?:[^'‘’]{12,})['‘’](?!\w)")

@@ -13,12 +13,14 @@ one core). It reads a comment as sentences and, for each, weighs cues:
 
 A comment `needs_source` when at least one sentence is a claim without a source. Every
 verdict carries the cues that decided it, so a moderator sees why. `ClaimChecker` is the
-interface: a stronger scorer (a trained model) can replace `RuleChecker` later.
+interface: `claim_model.ModelChecker` keeps these cues and sources but lets weights learned
+from the development corpus take the claim decision.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Protocol
 
 from forum.content import claim_cues as vocab
@@ -78,6 +80,7 @@ REASONS = {
     "future": "what will happen",
     "state": "a fact about a named body",
     "hearsay": "hearsay",
+    "claim": "a factual claim",
 }
 
 
@@ -206,12 +209,18 @@ class RuleChecker:
         return ClaimReport(tuple(verdicts))
 
 
-_default = RuleChecker()
+@lru_cache(maxsize=1)
+def default_checker() -> ClaimChecker:
+    """The trained model when the package ships its weights, else the rules alone."""
+    from forum.content.claim_model import ModelChecker, default_model  # it builds on this
+
+    model = default_model()
+    return ModelChecker(model) if model else RuleChecker()
 
 
 def check_claims(text: str) -> ClaimReport:
     """Check one comment's text with the default checker."""
-    return _default.check(text)
+    return default_checker().check(text)
 
 
 def segments(text: str, findings: list[dict]) -> list[tuple[str, str | None]]:

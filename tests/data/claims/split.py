@@ -1,10 +1,13 @@
 """Validate the labelled claim corpus and split it into dev and held-out sets.
 
-Reads ``all.jsonl`` (next to this script), checks every record, then shuffles the
-records (in file order) with ``random.Random(SEED)`` and writes the first 60% to
-``dev.jsonl`` and the rest to ``heldout.jsonl`` (each file sorted by id). If either part's
-positive rate (share of ``needs_source: true``) is more than 5 percentage points away
-from the overall rate, it tries the next seed (SEED + 1, ...) and says so.
+Reads ``all.jsonl`` (next to this script), checks every record, then splits each batch
+on its own. A batch is the set of ids with one prefix (``c`` for the first 534 items,
+``b`` for the second batch of 400), so adding a batch never moves an item of an earlier
+batch between dev and held-out. Each batch's records (in file order) are shuffled with
+``random.Random(seed)``; the first share goes to ``dev.jsonl`` and the rest to
+``heldout.jsonl`` (each file sorted by id). If either part's positive rate (share of
+``needs_source: true``) is more than 5 percentage points away from the batch's rate, it
+tries the next seed (seed + 1, ...) and says so.
 
 The split is deterministic: running the script again on the same ``all.jsonl`` writes
 byte-identical files. ``--check`` only validates the three files and that dev and
@@ -24,8 +27,9 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-SEED = 20261123
-DEV_SHARE = 0.6
+# id prefix -> (first seed, dev share). Batch "c" was split before any tuning; batch "b"
+# was written later, after the first held-out figures, and split before anyone read it.
+BATCHES = {"c": (20261123, 0.6), "b": (20261201, 0.5)}
 MAX_RATE_GAP = 0.05  # dev and held-out positive rates must be within 5 points of overall
 FIELDS = {
     "id": str,
@@ -75,6 +79,8 @@ def validate(records: list[dict], name: str) -> None:
                 raise CorpusError(f"{where}: {key} must be {kind.__name__}")
             if kind is str and not record[key].strip():
                 raise CorpusError(f"{where}: {key} is empty")
+        if record["id"][:1] not in BATCHES:
+            raise CorpusError(f"{where}: id must start with one of {sorted(BATCHES)}")
         if record["origin"] not in ORIGINS:
             raise CorpusError(f"{where}: origin must be one of {sorted(ORIGINS)}")
         if "\n" in record["rationale"]:
@@ -92,23 +98,34 @@ def positive_rate(records: list[dict]) -> float:
     return sum(r["needs_source"] for r in records) / len(records) if records else 0.0
 
 
-def split(records: list[dict], seed: int) -> tuple[list[dict], list[dict]]:
+def split(records: list[dict], seed: int, share: float) -> tuple[list[dict], list[dict]]:
     shuffled = list(records)
     random.Random(seed).shuffle(shuffled)
-    cut = round(len(shuffled) * DEV_SHARE)
-    by_id = lambda r: r["id"]  # noqa: E731
-    return sorted(shuffled[:cut], key=by_id), sorted(shuffled[cut:], key=by_id)
+    cut = round(len(shuffled) * share)
+    return shuffled[:cut], shuffled[cut:]
 
 
-def balanced_split(records: list[dict]) -> tuple[int, list[dict], list[dict]]:
-    overall = positive_rate(records)
-    for seed in range(SEED, SEED + 100):
-        dev, heldout = split(records, seed)
-        gaps = [abs(positive_rate(part) - overall) for part in (dev, heldout)]
-        if max(gaps) <= MAX_RATE_GAP:
-            return seed, dev, heldout
-        print(f"seed {seed}: positive rates off by {max(gaps):.3f}, trying the next seed")
-    raise CorpusError("no balanced split in 100 seeds")
+def balanced_split(records: list[dict]) -> tuple[dict[str, int], list[dict], list[dict]]:
+    """Each batch split on its own; returns the seed used per batch and the two parts."""
+    seeds: dict[str, int] = {}
+    dev: list[dict] = []
+    heldout: list[dict] = []
+    for prefix, (first_seed, share) in BATCHES.items():
+        batch = [r for r in records if r["id"].startswith(prefix)]
+        overall = positive_rate(batch)
+        for seed in range(first_seed, first_seed + 100):
+            batch_dev, batch_heldout = split(batch, seed, share)
+            gaps = [abs(positive_rate(part) - overall) for part in (batch_dev, batch_heldout)]
+            if max(gaps) <= MAX_RATE_GAP:
+                break
+            print(f"batch {prefix} seed {seed}: rates off by {max(gaps):.3f}, trying the next")
+        else:
+            raise CorpusError(f"batch {prefix}: no balanced split in 100 seeds")
+        seeds[prefix] = seed
+        dev += batch_dev
+        heldout += batch_heldout
+    by_id = lambda r: (r["id"][0] != "c", r["id"])  # noqa: E731
+    return seeds, sorted(dev, key=by_id), sorted(heldout, key=by_id)
 
 
 def write_jsonl(path: Path, records: list[dict]) -> None:
@@ -161,10 +178,13 @@ def main(argv: list[str]) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     if seed is not None:
-        print(f"split with random.Random({seed}), dev share {DEV_SHARE:.0%}")
+        for prefix, used in seed.items():
+            print(f"batch {prefix}: random.Random({used}), dev share {BATCHES[prefix][1]:.0%}")
     report("all.jsonl", every)
     report("dev.jsonl", dev)
     report("heldout.jsonl", heldout)
+    for prefix in BATCHES:
+        report(f"  held-out {prefix}", [r for r in heldout if r["id"].startswith(prefix)])
     for origin in sorted(ORIGINS):
         report(f"  origin={origin}", [r for r in every if r["origin"] == origin])
     print("ok: every line parses, ids unique, fields present and typed, no duplicate texts")
