@@ -25,7 +25,17 @@ from forum.content.claims import segments
 from forum.errors import DomainError
 from forum.services.ratelimit import make_limiter
 from forum.settings import Settings
-from forum.web import api, comments, embed, errors, feeds, moderation, openapi, pages
+from forum.web import (
+    api,
+    comments,
+    embed,
+    errors,
+    feeds,
+    mod_api,
+    moderation,
+    openapi,
+    pages,
+)
 from forum.web.ownership import Ownership
 from forum.web.security import SecurityHeadersMiddleware
 
@@ -123,6 +133,10 @@ def create_app(settings: Settings) -> Starlette:
         Route(
             "/api/v1/comments/{id:int}", api.delete_comment, methods=["DELETE"], name="api_delete"
         ),
+        Route("/api/v1/mod/queue", mod_api.queue, name="api_mod_queue"),
+        Route("/api/v1/mod/actions", mod_api.act, methods=["POST"], name="api_mod_act"),
+        Route("/api/v1/mod/comments/{id:int}/history", mod_api.history, name="api_mod_history"),
+        Route("/api/v1/mod/audit", mod_api.audit, name="api_mod_audit"),
     ]
     moderation_routes = [
         Route("/mod", moderation.queue_page, name="mod_queue"),

@@ -17,7 +17,7 @@ from forum.content import claim_eval, claim_train
 from forum.content.claim_model import MODEL_PATH
 from forum.errors import DomainError
 from forum.models import Role, Thread
-from forum.services import accounts, exports, imports
+from forum.services import accounts, exports, imports, tokens
 from forum.settings import Settings, SettingsError
 
 PROGRESS_MIN_FILES = 20
@@ -157,6 +157,43 @@ def cmd_create_moderator(args: argparse.Namespace, settings: Settings) -> int:
     return asyncio.run(_with_db(settings, work))
 
 
+def cmd_create_token(args: argparse.Namespace, settings: Settings) -> int:
+    async def work() -> int:
+        token, secret = await tokens.create_token(args.username, args.name)
+        # The secret alone on stdout, so `TOKEN=$(forum create-token alice)` works.
+        print(secret)
+        print(
+            f"created token {token.prefix}... for {args.username}; it is shown only now",
+            file=sys.stderr,
+        )
+        return 0
+
+    return asyncio.run(_with_db(settings, work))
+
+
+def cmd_list_tokens(args: argparse.Namespace, settings: Settings) -> int:
+    async def work() -> int:
+        for token in await tokens.list_tokens(args.username):
+            state = f"revoked {token.revoked_at:%Y-%m-%d}" if token.revoked_at else "live"
+            used = f"{token.last_used_at:%Y-%m-%d %H:%M}" if token.last_used_at else "never"
+            print(
+                f"{token.prefix}...  {token.moderator.username:<16} {state:<18} "
+                f"last used {used:<16} {token.name}"
+            )
+        return 0
+
+    return asyncio.run(_with_db(settings, work))
+
+
+def cmd_revoke_token(args: argparse.Namespace, settings: Settings) -> int:
+    async def work() -> int:
+        token = await tokens.revoke_token(args.prefix)
+        print(f"revoked token {token.prefix}...")
+        return 0
+
+    return asyncio.run(_with_db(settings, work))
+
+
 def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
     async def work() -> int:
         if args.output == "-":
@@ -256,6 +293,19 @@ def build_parser() -> argparse.ArgumentParser:
         "--password-stdin", action="store_true", help="read the password from standard input"
     )
     mod.set_defaults(func=cmd_create_moderator)
+
+    tok = sub.add_parser("create-token", help="make a personal API token for a moderator")
+    tok.add_argument("username")
+    tok.add_argument("--name", default="", help="what the token is for (shown in listings)")
+    tok.set_defaults(func=cmd_create_token)
+
+    lst = sub.add_parser("list-tokens", help="list API tokens (prefix, owner, state, last use)")
+    lst.add_argument("username", nargs="?", help="only this moderator's tokens")
+    lst.set_defaults(func=cmd_list_tokens)
+
+    rev = sub.add_parser("revoke-token", help="revoke an API token by its shown prefix")
+    rev.add_argument("prefix", help="the token's first characters, as list-tokens shows them")
+    rev.set_defaults(func=cmd_revoke_token)
 
     exp = sub.add_parser("export", help="write every thread and comment as JSON")
     exp.add_argument(

@@ -157,6 +157,29 @@ class Moderator(Model):
         return self.username
 
 
+class ApiToken(Model):
+    """A personal API token of a moderator, kept as a SHA-256 digest, never in the clear.
+
+    Tokens are 256 random bits, so a fast digest is enough: there is nothing to guess from.
+    `prefix` is the token's first characters, shown in listings so a person can tell
+    tokens apart and revoke one without the secret.
+    """
+
+    id = fields.IntField(primary_key=True)
+    moderator: fields.ForeignKeyRelation[Moderator] = fields.ForeignKeyField(
+        "forum.Moderator", related_name="api_tokens", on_delete=fields.CASCADE
+    )
+    name = fields.CharField(max_length=80, default="")
+    prefix = fields.CharField(max_length=16, db_index=True)
+    digest = fields.CharField(max_length=64, unique=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    last_used_at = fields.DatetimeField(null=True)
+    revoked_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "api_token"
+
+
 class AppendOnlyError(RuntimeError):
     """Raised when code tries to change or remove an audit entry."""
 

@@ -182,6 +182,14 @@ async def history(comment_id: int) -> list[ModerationAction]:
     )
 
 
+async def audit_log(before: int | None, limit: int) -> list[ModerationAction]:
+    """Newest first; one entry more than `limit`, so the caller knows if there is more."""
+    query = ModerationAction.all()
+    if before:
+        query = query.filter(id__lt=before)
+    return await query.order_by("-id").limit(limit + 1).prefetch_related("moderator")
+
+
 async def report_comment(
     comment_id: int, reason: str, note: str, *, ip: str | None, secret: str
 ) -> Report:

@@ -12,7 +12,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from forum.errors import DomainError, RateLimited
+from forum.errors import DomainError, RateLimited, Unauthorized
 
 log = logging.getLogger("forum")
 
@@ -51,6 +51,8 @@ async def domain_error(request: Request, exc: Exception) -> Response:
     response = _respond(request, exc.status, exc.code, exc.message, exc.field)
     if isinstance(exc, RateLimited):
         response.headers["Retry-After"] = str(exc.retry_after)
+    if isinstance(exc, Unauthorized):
+        response.headers["WWW-Authenticate"] = 'Bearer realm="forum"'
     return response
 
 

@@ -11,35 +11,8 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-ERROR = {"$ref": "#/components/schemas/Error"}
-
-
-def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
-    return {"description": description, "content": {"application/json": {"schema": schema}}}
-
-
-def _errors(*statuses: int) -> dict[str, Any]:
-    text = {
-        403: "Not allowed",
-        404: "Not found",
-        413: "Body too large",
-        422: "Invalid input",
-        429: "Rate limited",
-    }
-    return {str(s): _json(ERROR, text[s]) for s in statuses}
-
-
-def _body(schema: dict[str, Any]) -> dict[str, Any]:
-    return {"required": True, "content": {"application/json": {"schema": schema}}}
-
-
-ID = {"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}
-EDIT_TOKEN = {
-    "name": "X-Edit-Token",
-    "in": "header",
-    "required": True,
-    "schema": {"type": "string"},
-}
+from forum.web.openapi_mod import MOD_PATHS, MOD_SCHEMAS
+from forum.web.openapi_parts import EDIT_TOKEN, ID, body, errors, json_content
 
 SCHEMA: dict[str, Any] = {
     "openapi": "3.1.0",
@@ -61,13 +34,13 @@ SCHEMA: dict[str, Any] = {
                     {"name": "cursor", "in": "query", "schema": {"type": "string"}},
                 ],
                 "responses": {
-                    "200": _json({"$ref": "#/components/schemas/ThreadList"}, "A page"),
-                    **_errors(422),
+                    "200": json_content({"$ref": "#/components/schemas/ThreadList"}, "A page"),
+                    **errors(422),
                 },
             },
             "post": {
                 "summary": "The thread for a page of an allowed origin",
-                "requestBody": _body(
+                "requestBody": body(
                     {
                         "type": "object",
                         "additionalProperties": False,
@@ -76,9 +49,9 @@ SCHEMA: dict[str, Any] = {
                     }
                 ),
                 "responses": {
-                    "200": _json({"$ref": "#/components/schemas/Thread"}, "Existing thread"),
-                    "201": _json({"$ref": "#/components/schemas/Thread"}, "New thread"),
-                    **_errors(403, 413, 422),
+                    "200": json_content({"$ref": "#/components/schemas/Thread"}, "Existing thread"),
+                    "201": json_content({"$ref": "#/components/schemas/Thread"}, "New thread"),
+                    **errors(403, 413, 422),
                 },
             },
         },
@@ -91,8 +64,8 @@ SCHEMA: dict[str, Any] = {
                     {"name": "slug", "in": "query", "schema": {"type": "string"}},
                 ],
                 "responses": {
-                    "200": _json({"$ref": "#/components/schemas/Thread"}, "The thread"),
-                    **_errors(404, 422),
+                    "200": json_content({"$ref": "#/components/schemas/Thread"}, "The thread"),
+                    **errors(404, 422),
                 },
             }
         },
@@ -101,9 +74,9 @@ SCHEMA: dict[str, Any] = {
                 "summary": "A thread with its visible comment tree",
                 "parameters": [ID],
                 "responses": {
-                    "200": _json({"$ref": "#/components/schemas/ThreadTree"}, "The thread"),
+                    "200": json_content({"$ref": "#/components/schemas/ThreadTree"}, "The thread"),
                     "304": {"description": "Not modified (If-None-Match matched the ETag)"},
-                    **_errors(404),
+                    **errors(404),
                 },
             }
         },
@@ -111,7 +84,7 @@ SCHEMA: dict[str, Any] = {
             "post": {
                 "summary": "Post a comment or reply",
                 "parameters": [ID],
-                "requestBody": _body(
+                "requestBody": body(
                     {
                         "type": "object",
                         "additionalProperties": False,
@@ -124,12 +97,12 @@ SCHEMA: dict[str, Any] = {
                     }
                 ),
                 "responses": {
-                    "201": _json({"$ref": "#/components/schemas/PostedComment"}, "Stored"),
-                    "202": _json(
+                    "201": json_content({"$ref": "#/components/schemas/PostedComment"}, "Stored"),
+                    "202": json_content(
                         {"$ref": "#/components/schemas/HeldComment"},
                         "Held for a moderator (site or thread pre-moderated)",
                     ),
-                    **_errors(404, 413, 422, 429),
+                    **errors(404, 413, 422, 429),
                 },
             }
         },
@@ -137,7 +110,7 @@ SCHEMA: dict[str, Any] = {
             "patch": {
                 "summary": "Edit your comment inside the edit window",
                 "parameters": [ID, EDIT_TOKEN],
-                "requestBody": _body(
+                "requestBody": body(
                     {
                         "type": "object",
                         "additionalProperties": False,
@@ -146,21 +119,21 @@ SCHEMA: dict[str, Any] = {
                     }
                 ),
                 "responses": {
-                    "200": _json({"type": "object"}, "Edited"),
-                    **_errors(403, 404, 413, 422),
+                    "200": json_content({"type": "object"}, "Edited"),
+                    **errors(403, 404, 413, 422),
                 },
             },
             "delete": {
                 "summary": "Delete your comment inside the edit window",
                 "parameters": [ID, EDIT_TOKEN],
-                "responses": {"204": {"description": "Deleted"}, **_errors(403, 404)},
+                "responses": {"204": {"description": "Deleted"}, **errors(403, 404)},
             },
         },
         "/api/v1/comments/{id}/reports": {
             "post": {
                 "summary": "Report a comment to the moderators",
                 "parameters": [ID],
-                "requestBody": _body(
+                "requestBody": body(
                     {
                         "type": "object",
                         "additionalProperties": False,
@@ -172,8 +145,8 @@ SCHEMA: dict[str, Any] = {
                     }
                 ),
                 "responses": {
-                    "201": _json({"type": "object"}, "Reported"),
-                    **_errors(404, 413, 422, 429),
+                    "201": json_content({"type": "object"}, "Reported"),
+                    **errors(404, 413, 422, 429),
                 },
             }
         },
@@ -183,7 +156,7 @@ SCHEMA: dict[str, Any] = {
                 "description": "The link is fetched and recorded with whether it answered, "
                 "and the claim is checked again with the link beside it.",
                 "parameters": [ID, EDIT_TOKEN],
-                "requestBody": _body(
+                "requestBody": body(
                     {
                         "type": "object",
                         "additionalProperties": False,
@@ -195,8 +168,8 @@ SCHEMA: dict[str, Any] = {
                     }
                 ),
                 "responses": {
-                    "201": _json({"$ref": "#/components/schemas/SourceAdded"}, "Recorded"),
-                    **_errors(403, 404, 413, 422),
+                    "201": json_content({"$ref": "#/components/schemas/SourceAdded"}, "Recorded"),
+                    **errors(403, 404, 413, 422),
                 },
             }
         },
@@ -216,7 +189,7 @@ SCHEMA: dict[str, Any] = {
                     },
                 ],
                 "responses": {
-                    "200": _json(
+                    "200": json_content(
                         {
                             "type": "object",
                             "properties": {
@@ -228,10 +201,11 @@ SCHEMA: dict[str, Any] = {
                         },
                         "Counts keyed by the url or id asked for",
                     ),
-                    **_errors(422),
+                    **errors(422),
                 },
             }
         },
+        **MOD_PATHS,
         "/api/v1/docs": {
             "get": {
                 "summary": "This description as a readable HTML page",
@@ -241,12 +215,20 @@ SCHEMA: dict[str, Any] = {
         "/api/v1/openapi.json": {
             "get": {
                 "summary": "This document",
-                "responses": {"200": _json({"type": "object"}, "OpenAPI 3.1")},
+                "responses": {"200": json_content({"type": "object"}, "OpenAPI 3.1")},
             }
         },
     },
     "components": {
+        "securitySchemes": {
+            "moderatorToken": {
+                "type": "http",
+                "scheme": "bearer",
+                "description": "A personal API token from `forum create-token USERNAME`.",
+            }
+        },
         "schemas": {
+            **MOD_SCHEMAS,
             "Error": {
                 "type": "object",
                 "required": ["error"],
@@ -353,7 +335,7 @@ SCHEMA: dict[str, Any] = {
                     "edit_token": {"type": "string"},
                 },
             },
-        }
+        },
     },
 }
 
