@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
 from jinja2 import pass_context
 from starlette.applications import Starlette
+from starlette.convertors import IntegerConvertor, register_url_convertor
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
@@ -23,6 +24,7 @@ from tortoise import connections
 from forum import db
 from forum.content.claims import segments
 from forum.errors import DomainError
+from forum.models import row_id
 from forum.services.ratelimit import make_limiter
 from forum.settings import Settings
 from forum.web import (
@@ -57,6 +59,9 @@ def _relative_time(when: datetime, now: datetime | None = None) -> str:
     return "just now"
 
 
+Endpoint = Callable[[Request], Awaitable[Response]]
+
+
 @pass_context
 def _path_for(context: dict, name: str, /, **params: str) -> str:
     """Site-relative links, so pages never echo a client-supplied Host header."""
@@ -73,6 +78,32 @@ def _templates() -> Jinja2Templates:
         "%-d %B %Y, %H:%M UTC"
     )
     return templates
+
+
+class RowIdConvertor(IntegerConvertor):
+    """`{id:id}`: an id beyond the column's range becomes 0, which names no row (a 404)."""
+
+    regex = "[0-9]{1,12}"
+
+    def convert(self, value: str) -> int:
+        return row_id(value) or 0
+
+
+register_url_convertor("id", RowIdConvertor())
+
+
+def by_method(**handlers: Endpoint) -> Endpoint:
+    """One endpoint for a path that several methods share.
+
+    Two Routes on one path each answer 405 with only their own methods in `Allow`; one
+    Route with every method lists them all, and this picks the handler.
+    """
+
+    async def endpoint(request: Request) -> Response:
+        method = "GET" if request.method == "HEAD" else request.method
+        return await handlers[method](request)
+
+    return endpoint
 
 
 async def healthz(request: Request) -> Response:
@@ -102,11 +133,11 @@ def create_app(settings: Settings) -> Starlette:
     thread_routes = [
         Route("/t/{slug}", pages.thread_page, name="thread"),
         Route("/t/{slug}/comments", comments.create, methods=["POST"], name="post_comment"),
-        Route("/t/{slug}/c/{id:int}", pages.subthread_page, name="subthread"),
-        Route("/t/{slug}/c/{id:int}/edit", comments.edit, methods=["GET", "POST"], name="edit"),
-        Route("/t/{slug}/c/{id:int}/delete", comments.delete, methods=["POST"], name="delete"),
-        Route("/t/{slug}/c/{id:int}/report", comments.report, methods=["POST"], name="report"),
-        Route("/t/{slug}/c/{id:int}/sources", comments.add_source, methods=["POST"], name="source"),
+        Route("/t/{slug}/c/{id:id}", pages.subthread_page, name="subthread"),
+        Route("/t/{slug}/c/{id:id}/edit", comments.edit, methods=["GET", "POST"], name="edit"),
+        Route("/t/{slug}/c/{id:id}/delete", comments.delete, methods=["POST"], name="delete"),
+        Route("/t/{slug}/c/{id:id}/report", comments.report, methods=["POST"], name="report"),
+        Route("/t/{slug}/c/{id:id}/sources", comments.add_source, methods=["POST"], name="source"),
         Route("/preview", comments.preview, methods=["POST"], name="preview"),
         Route("/t/{slug}/feed.atom", feeds.thread_feed, name="thread_feed"),
         Route("/feed.atom", feeds.site_feed, name="site_feed"),
@@ -114,28 +145,34 @@ def create_app(settings: Settings) -> Starlette:
     api_routes = [
         Route("/api/v1/openapi.json", openapi.openapi, name="api_openapi"),
         Route("/api/v1/docs", openapi.reference, name="api_reference"),
-        Route("/api/v1/threads", api.list_threads, name="api_threads"),
-        Route("/api/v1/threads", api.create_thread, methods=["POST"], name="api_new_thread"),
-        Route("/api/v1/threads/lookup", api.lookup_thread, name="api_lookup"),
-        Route("/api/v1/threads/{id:int}", api.get_thread, name="api_thread"),
         Route(
-            "/api/v1/threads/{id:int}/comments",
+            "/api/v1/threads",
+            by_method(GET=api.list_threads, POST=api.create_thread),
+            methods=["GET", "POST"],
+            name="api_threads",
+        ),
+        Route("/api/v1/threads/lookup", api.lookup_thread, name="api_lookup"),
+        Route("/api/v1/threads/{id:id}", api.get_thread, name="api_thread"),
+        Route(
+            "/api/v1/threads/{id:id}/comments",
             api.create_comment,
             methods=["POST"],
             name="api_comments",
         ),
         Route("/api/v1/counts", api.counts, name="api_counts"),
-        Route("/api/v1/comments/{id:int}/reports", api.report, methods=["POST"], name="api_report"),
+        Route("/api/v1/comments/{id:id}/reports", api.report, methods=["POST"], name="api_report"),
         Route(
-            "/api/v1/comments/{id:int}/sources", api.add_source, methods=["POST"], name="api_source"
+            "/api/v1/comments/{id:id}/sources", api.add_source, methods=["POST"], name="api_source"
         ),
-        Route("/api/v1/comments/{id:int}", api.edit_comment, methods=["PATCH"], name="api_edit"),
         Route(
-            "/api/v1/comments/{id:int}", api.delete_comment, methods=["DELETE"], name="api_delete"
+            "/api/v1/comments/{id:id}",
+            by_method(PATCH=api.edit_comment, DELETE=api.delete_comment),
+            methods=["PATCH", "DELETE"],
+            name="api_comment",
         ),
         Route("/api/v1/mod/queue", mod_api.queue, name="api_mod_queue"),
         Route("/api/v1/mod/actions", mod_api.act, methods=["POST"], name="api_mod_act"),
-        Route("/api/v1/mod/comments/{id:int}/history", mod_api.history, name="api_mod_history"),
+        Route("/api/v1/mod/comments/{id:id}/history", mod_api.history, name="api_mod_history"),
         Route("/api/v1/mod/audit", mod_api.audit, name="api_mod_audit"),
     ]
     moderation_routes = [
@@ -143,7 +180,7 @@ def create_app(settings: Settings) -> Starlette:
         Route("/mod/login", moderation.login, methods=["GET", "POST"], name="mod_login"),
         Route("/mod/logout", moderation.logout, methods=["POST"], name="mod_logout"),
         Route("/mod/actions", moderation.act, methods=["POST"], name="mod_act"),
-        Route("/mod/c/{id:int}", moderation.history_page, name="mod_history"),
+        Route("/mod/c/{id:id}", moderation.history_page, name="mod_history"),
         Route("/mod/moderators", moderation.moderators_page, name="mod_moderators"),
         Route("/mod/threads", moderation.threads_page, name="mod_threads"),
         Route(

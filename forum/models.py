@@ -15,6 +15,21 @@ from tortoise import fields
 from tortoise.indexes import Index
 from tortoise.models import Model
 
+# IntField primary keys are 32-bit on PostgreSQL: a larger number can name no row, and
+# passing one to the database is an error rather than "not found".
+MAX_ID = 2**31 - 1
+
+
+def row_id(raw: object) -> int | None:
+    """`raw` as a row id (an int, or a string of digits, from 1 to MAX_ID), else None."""
+    if isinstance(raw, str):
+        if not raw.isascii() or not raw.isdigit() or len(raw) > 10:
+            return None
+        raw = int(raw)
+    if isinstance(raw, bool) or not isinstance(raw, int):
+        return None
+    return raw if 1 <= raw <= MAX_ID else None
+
 
 class ThreadStatus(StrEnum):
     OPEN = "open"

@@ -84,7 +84,7 @@ async def test_reply_is_nested(client, thread):
         ({"text": "ok", "author": "n" * 81}, 422, "the limit is 80"),
         ({"text": "bad \x00 nul"}, 422, "control characters"),
         ({"text": "ok", "parent_id": "abc"}, 422, "does not exist"),
-        ({"text": "ok", "parent_id": "99999"}, 422, "not in this thread"),
+        ({"text": "ok", "parent_id": "99999"}, 409, "not in this thread"),
     ],
 )
 async def test_bad_input_re_shows_the_form_with_the_message(

@@ -74,9 +74,9 @@ async def test_text_of_exactly_the_limit_is_accepted(database):
 async def test_reply_to_a_comment_in_another_thread_is_refused(database):
     one, two = await make_thread("One"), await make_thread("Two")
     parent = await post_comment(one, NewComment(text="parent"))
-    with pytest.raises(Invalid, match="not in this thread"):
+    with pytest.raises(Conflict, match="not in this thread"):
         await post_comment(two, NewComment(text="reply", parent_id=parent.id))
-    with pytest.raises(Invalid, match="not in this thread"):
+    with pytest.raises(Conflict, match="not in this thread"):
         await post_comment(two, NewComment(text="reply", parent_id=999_999))
 
 
@@ -84,7 +84,7 @@ async def test_reply_to_a_hidden_comment_is_refused_on_the_web_but_restorable(da
     thread = await make_thread()
     parent = await post_comment(thread, NewComment(text="parent"))
     await Comment.filter(id=parent.id).update(status=CommentStatus.HIDDEN)
-    with pytest.raises(Invalid, match="no longer shown"):
+    with pytest.raises(Conflict, match="no longer shown"):
         await post_comment(thread, NewComment(text="reply", parent_id=parent.id))
     restored = await post_comment(
         thread, NewComment(text="reply", parent_id=parent.id), origin=Origin.IMPORT

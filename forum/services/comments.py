@@ -28,6 +28,7 @@ from forum.models import (
     ModerationAction,
     Thread,
     ThreadStatus,
+    row_id,
 )
 from forum.services.sources import check_link, validate_url
 
@@ -121,11 +122,15 @@ def claim_fields(text: str, current: ClaimState | None = None) -> dict:
 
 
 async def _check_parent(thread: Thread, parent_id: int, origin: Origin) -> None:
+    if row_id(parent_id) is None:
+        raise Invalid("The comment you are replying to does not exist.", field="parent_id")
+    # A well-formed id that names no reply-able comment here clashes with what is stored
+    # (409), unlike a malformed one (422): the client may be holding a stale page.
     parent = await Comment.get_or_none(id=parent_id).only("id", "thread_id", "status")
     if parent is None or parent.thread_id != thread.id:
-        raise Invalid("The comment you are replying to is not in this thread.", field="parent_id")
+        raise Conflict("The comment you are replying to is not in this thread.", "parent_id")
     if origin is Origin.WEB and parent.status != CommentStatus.VISIBLE:
-        raise Invalid("The comment you are replying to is no longer shown.", field="parent_id")
+        raise Conflict("The comment you are replying to is no longer shown.", "parent_id")
 
 
 def status_for_new(thread: Thread, *, premoderation: bool) -> CommentStatus:

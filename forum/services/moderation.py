@@ -24,6 +24,7 @@ from forum.models import (
     Report,
     ReportReason,
     Thread,
+    row_id,
 )
 from forum.services.comments import hash_ip
 
@@ -132,6 +133,8 @@ async def act(moderator: Moderator, comment_id: int, action: Action, note: str =
     note = _note(note)
     if action is Action.HIDE and not note:
         raise Invalid("Say why the comment is hidden: the reason is kept in the log.", "note")
+    if row_id(comment_id) is None:
+        raise NotFound(f"There is no comment {comment_id} to moderate.")
     async with in_transaction():
         comment = await Comment.get_or_none(id=comment_id).select_for_update()
         if comment is None or comment.status == CommentStatus.DELETED:

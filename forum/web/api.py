@@ -15,7 +15,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from forum.errors import Forbidden, Invalid, NotFound
-from forum.models import ClaimState, Comment, CommentStatus, Thread
+from forum.models import ClaimState, Comment, CommentStatus, Thread, row_id
 from forum.services import comments as comment_service
 from forum.services import moderation, ratelimit, threads
 from forum.services.comments import NewComment, post_comment
@@ -42,6 +42,13 @@ async def read_json(request: Request, allowed: set[str]) -> dict[str, Any]:
     if unknown:
         raise Invalid(f"Unknown field {unknown[0]!r}.", field=unknown[0])
     return data
+
+
+def json_id(value: object) -> int | None:
+    """A row id from a JSON number: JSON has no separate integers, so 3.0 is 3; "3" is not."""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return row_id(value) if isinstance(value, int) else None
 
 
 def _node(node: threads.CommentNode) -> dict[str, Any]:
@@ -117,8 +124,10 @@ async def create_comment(request: Request) -> Response:
         raise NotFound(f"There is no thread {request.path_params['id']}.")
     data = await read_json(request, COMMENT_FIELDS)
     parent_id = data.get("parent_id")
-    if parent_id is not None and (not isinstance(parent_id, int) or isinstance(parent_id, bool)):
-        raise Invalid("parent_id must be a comment id or null.", field="parent_id")
+    if parent_id is not None:
+        parent_id = json_id(parent_id)
+        if parent_id is None:
+            raise Invalid("parent_id must be a comment id or null.", field="parent_id")
     settings = request.app.state.settings
     await ratelimit.check(request.app.state.limiter, f"post:{client_key(request)}")
     comment = await post_comment(
@@ -228,16 +237,15 @@ async def add_source(request: Request) -> Response:
 
 
 async def counts(request: Request) -> Response:
-    """Visible comment counts for many pages at once, by `url=` or `id=`."""
+    """Visible comment counts for many pages at once, by `url=` or `id=` (none: none)."""
     urls = request.query_params.getlist("url")
     ids = request.query_params.getlist("id")
-    if not urls and not ids:
-        raise Invalid("Ask for at least one url= or id=.", field="url")
-    if len(urls) + len(ids) > MAX_LIMIT:
-        raise Invalid(f"Ask for at most {MAX_LIMIT} threads at once.", field="url")
-    if not all(i.isdigit() for i in ids):
+    if len(urls) > MAX_LIMIT or len(ids) > MAX_LIMIT:
+        raise Invalid(f"Ask for at most {MAX_LIMIT} urls and {MAX_LIMIT} ids at once.", "url")
+    parsed = [row_id(i) for i in ids]
+    if None in parsed:
         raise Invalid("Every id must be a thread id.", field="id")
-    found = await threads.visible_counts(urls=urls, ids=[int(i) for i in ids])
+    found = await threads.visible_counts(urls=urls, ids=parsed)
     return JSONResponse({"counts": found})
 
 

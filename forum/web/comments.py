@@ -12,7 +12,7 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from forum.content.sanitize import render_comment
 from forum.errors import Conflict, Forbidden, Invalid, NotFound
-from forum.models import ClaimState, CommentStatus
+from forum.models import ClaimState, CommentStatus, row_id
 from forum.services import comments as comment_service
 from forum.services import moderation, ratelimit, threads
 from forum.services.comments import (
@@ -40,9 +40,10 @@ def _wants_json(request: Request) -> bool:
 def _parent_id(raw: str | None) -> int | None:
     if not raw:
         return None
-    if not raw.isdigit():
+    parent_id = row_id(raw)
+    if parent_id is None:
         raise Invalid("The comment you are replying to does not exist.", field="parent_id")
-    return int(raw)
+    return parent_id
 
 
 def _comment_fragment(request: Request, comment_id: int, node: threads.CommentNode) -> str:

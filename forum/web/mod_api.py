@@ -15,9 +15,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from forum.errors import DomainError, Invalid, NotFound, Unauthorized
-from forum.models import Comment, ModerationAction, Moderator
+from forum.models import MAX_ID, Comment, ModerationAction, Moderator, row_id
 from forum.services import moderation, tokens
-from forum.web.api import MAX_LIMIT, read_json
+from forum.web.api import MAX_LIMIT, json_id, read_json
 
 ACTION_FIELDS = {"action", "comment_ids", "note"}
 MAX_BULK = 100
@@ -35,11 +35,12 @@ async def token_moderator(request: Request) -> Moderator:
 
 def _int_param(request: Request, name: str, default: int | None = None) -> int | None:
     raw = request.query_params.get(name)
-    if raw is None or raw == "":
+    if raw is None:
         return default
-    if not raw.isdigit():
-        raise Invalid(f"{name} must be a whole number.", field=name)
-    return int(raw)
+    value = row_id(raw) if raw != "0" else 0
+    if value is None:
+        raise Invalid(f"{name} must be a whole number from 0 to {MAX_ID}.", field=name)
+    return value
 
 
 def _limit(request: Request) -> int:
@@ -125,12 +126,9 @@ async def act(request: Request) -> Response:
     except ValueError:
         names = ", ".join(a.value for a in moderation.Action)
         raise Invalid(f"action must be one of: {names}.", field="action") from None
-    ids = data.get("comment_ids")
-    if (
-        not isinstance(ids, list)
-        or not ids
-        or not all(isinstance(i, int) and not isinstance(i, bool) for i in ids)
-    ):
+    raw_ids = data.get("comment_ids")
+    ids = [json_id(i) for i in raw_ids] if isinstance(raw_ids, list) else []
+    if not ids or None in ids:
         raise Invalid("comment_ids must be a non-empty list of comment ids.", "comment_ids")
     if len(ids) > MAX_BULK:
         raise Invalid(f"At most {MAX_BULK} comments per request.", field="comment_ids")

@@ -10,7 +10,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from forum.errors import Forbidden, Invalid, NotFound, RateLimited
-from forum.models import Comment, Moderator, Role
+from forum.models import Comment, Moderator, Role, row_id
 from forum.services import accounts, moderation
 from forum.web.pages import render
 from forum.web.security import client_key, read_form, read_form_pairs, verify_csrf
@@ -90,9 +90,10 @@ def _after(request: Request) -> int | None:
     raw = request.query_params.get("after")
     if raw is None:
         return None
-    if not raw.isdigit():
+    after = row_id(raw)
+    if after is None:
         raise Invalid("The page cursor must be a comment id.", field="after")
-    return int(raw)
+    return after
 
 
 async def queue_page(request: Request) -> Response:
@@ -113,9 +114,10 @@ async def act(request: Request) -> Response:
     except ValueError:
         raise Invalid("Choose an action.", field="action") from None
     ids = [v for k, v in form_items if k == "comment_id"]
-    if not ids or not all(v.isdigit() for v in ids):
+    parsed = [row_id(v) for v in ids]
+    if not ids or None in parsed:
         raise Invalid("Select at least one comment.", field="comment_id")
-    await moderation.act_many(moderator, [int(v) for v in ids], action, form.get("note", ""))
+    await moderation.act_many(moderator, parsed, action, form.get("note", ""))
     return RedirectResponse(_safe_next(form.get("next")), status_code=303)
 
 
@@ -159,9 +161,10 @@ async def moderators_action(request: Request) -> Response:
         )
     elif action in {"disable", "enable"}:
         raw = form.get("moderator_id", "")
-        if not raw.isdigit():
+        moderator_id = row_id(raw)
+        if moderator_id is None:
             raise Invalid("Choose a moderator.", field="moderator_id")
-        await accounts.set_active(admin, int(raw), action == "enable")
+        await accounts.set_active(admin, moderator_id, action == "enable")
     else:
         raise Invalid("Choose an action.", field="action")
     return RedirectResponse("/mod/moderators", status_code=303)

@@ -14,6 +14,19 @@ from starlette.responses import JSONResponse, Response
 from forum.web.openapi_mod import MOD_PATHS, MOD_SCHEMAS
 from forum.web.openapi_parts import EDIT_TOKEN, ID, body, errors, json_content
 
+ID_RANGE = {"minimum": 1, "maximum": 2**31 - 1}
+# The rules of services/comments.py: not blank, no control characters (the name: no line
+# breaks or tabs either). The length limit counts characters after trimming, which a
+# schema cannot express, so it is in the description.
+CONTROL = "\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f"
+COMMENT_TEXT = {
+    "type": "string",
+    "minLength": 1,
+    "description": "At most 10,000 characters once trimmed and with CRLF line ends as LF.",
+    "allOf": [{"pattern": "\\S"}, {"pattern": f"^[^{CONTROL}]*$"}],
+}
+AUTHOR = {"type": ["string", "null"], "maxLength": 80, "pattern": f"^[^{CONTROL}\\t\\n]*$"}
+
 SCHEMA: dict[str, Any] = {
     "openapi": "3.1.0",
     "info": {
@@ -90,9 +103,9 @@ SCHEMA: dict[str, Any] = {
                         "additionalProperties": False,
                         "required": ["text"],
                         "properties": {
-                            "text": {"type": "string", "maxLength": 10000},
-                            "author": {"type": ["string", "null"], "maxLength": 80},
-                            "parent_id": {"type": ["integer", "null"]},
+                            "text": COMMENT_TEXT,
+                            "author": AUTHOR,
+                            "parent_id": {"type": ["integer", "null"], **ID_RANGE},
                         },
                     }
                 ),
@@ -102,7 +115,7 @@ SCHEMA: dict[str, Any] = {
                         {"$ref": "#/components/schemas/HeldComment"},
                         "Held for a moderator (site or thread pre-moderated)",
                     ),
-                    **errors(404, 413, 422, 429),
+                    **errors(404, 409, 413, 422, 429),
                 },
             }
         },
@@ -115,7 +128,7 @@ SCHEMA: dict[str, Any] = {
                         "type": "object",
                         "additionalProperties": False,
                         "required": ["text"],
-                        "properties": {"text": {"type": "string"}},
+                        "properties": {"text": COMMENT_TEXT},
                     }
                 ),
                 "responses": {
@@ -180,12 +193,16 @@ SCHEMA: dict[str, Any] = {
                     {
                         "name": "url",
                         "in": "query",
-                        "schema": {"type": "array", "items": {"type": "string"}},
+                        "schema": {"type": "array", "maxItems": 100, "items": {"type": "string"}},
                     },
                     {
                         "name": "id",
                         "in": "query",
-                        "schema": {"type": "array", "items": {"type": "integer"}},
+                        "schema": {
+                            "type": "array",
+                            "maxItems": 100,
+                            "items": {"type": "integer", "minimum": 1, "maximum": 2147483647},
+                        },
                     },
                 ],
                 "responses": {

@@ -13,6 +13,7 @@ LIMIT = {
     "schema": {"type": "integer", "minimum": 1, "maximum": 100},
 }
 NULLABLE_STRING = {"type": ["string", "null"]}
+ROW_ID = {"type": "integer", "minimum": 0, "maximum": 2147483647}
 
 
 def _ref(name: str) -> dict[str, str]:
@@ -33,7 +34,7 @@ MOD_PATHS: dict[str, Any] = {
                         "default": "needs_source",
                     },
                 },
-                {"name": "after", "in": "query", "schema": {"type": "integer", "minimum": 0}},
+                {"name": "after", "in": "query", "schema": ROW_ID},
                 LIMIT,
             ],
             "responses": {
@@ -54,11 +55,16 @@ MOD_PATHS: dict[str, Any] = {
                     "type": "object",
                     "additionalProperties": False,
                     "required": ["action", "comment_ids"],
+                    "if": {"properties": {"action": {"const": "hide"}}},
+                    "then": {
+                        "required": ["note"],
+                        "properties": {"note": {"pattern": "\\S"}},
+                    },
                     "properties": {
                         "action": {"enum": ["approve", "request_source", "hide", "restore"]},
                         "comment_ids": {
                             "type": "array",
-                            "items": {"type": "integer"},
+                            "items": {**ROW_ID, "minimum": 1},
                             "minItems": 1,
                             "maxItems": 100,
                         },
@@ -98,7 +104,7 @@ MOD_PATHS: dict[str, Any] = {
             "summary": "The audit log, newest first, keyset-paginated",
             "security": SECURITY,
             "parameters": [
-                {"name": "before", "in": "query", "schema": {"type": "integer", "minimum": 0}},
+                {"name": "before", "in": "query", "schema": ROW_ID},
                 LIMIT,
             ],
             "responses": {

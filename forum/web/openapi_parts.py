@@ -16,6 +16,7 @@ def errors(*statuses: int) -> dict[str, Any]:
         401: "No valid moderator token",
         403: "Not allowed",
         404: "Not found",
+        409: "Conflicts with what is stored",
         413: "Body too large",
         422: "Invalid input",
         429: "Rate limited",
