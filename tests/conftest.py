@@ -14,8 +14,11 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
+import threading
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -156,3 +159,42 @@ def forum_env(settings: Settings) -> dict[str, str]:
         FORUM_SEEDS_DIR=str(SEEDS),
     )
     return env
+
+
+class QuietHandler(BaseHTTPRequestHandler):
+    """A request handler for the tests' little web servers: no access log on stderr."""
+
+    def send_body(self, status: int, body: bytes, **headers: str) -> None:
+        self.send_response(status)
+        for name, value in headers.items():
+            self.send_header(name.replace("_", "-"), value)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        return None
+
+
+class MinutesPage(QuietHandler):
+    """A source page a comment can cite: /minutes answers 200, anything else 404."""
+
+    def do_GET(self) -> None:
+        status = 200 if self.path == "/minutes" else 404
+        self.send_body(
+            status,
+            b"<html><body>Council minutes, 3 May 2019</body></html>",
+            Content_Type="text/html",
+        )
+
+
+@contextmanager
+def http_server(handler: type[BaseHTTPRequestHandler]) -> Iterator[str]:
+    """A plain HTTP server on a free 127.0.0.1 port, in a thread; yields its base URL."""
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    finally:
+        httpd.shutdown()
+        httpd.server_close()

@@ -5,17 +5,15 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import re
-import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
 from forum.models import ClaimState, Comment, ModerationAction, Thread
 from forum.services import imports, threads
 from forum.services.comments import NewComment, post_comment
-from tests.conftest import SEEDS
+from tests.conftest import SEEDS, MinutesPage, http_server
 from tests.test_commenting import make_client
 
 pytestmark = pytest.mark.usefixtures("database")
@@ -260,26 +258,10 @@ async def test_lookup_a_known_thread_by_slug(client):
     assert neither.status_code == 422 and neither.json()["error"]["field"] == "url"
 
 
-class SourcePage(BaseHTTPRequestHandler):
-    def do_GET(self) -> None:
-        status = 200 if self.path == "/minutes" else 404
-        body = b"<p>Council minutes</p>"
-        self.send_response(status)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args: object) -> None:
-        return None
-
-
 @pytest.fixture(scope="module")
 def source_site() -> Iterator[str]:
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), SourcePage)
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    httpd.shutdown()
-    httpd.server_close()
+    with http_server(MinutesPage) as base:
+        yield base
 
 
 async def test_author_adds_a_source_with_the_edit_token(database, source_site):

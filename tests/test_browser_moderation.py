@@ -6,14 +6,12 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
-import threading
 from collections.abc import AsyncIterator, Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
 
-from tests.conftest import forum_env
+from tests.conftest import MinutesPage, forum_env, http_server
 from tests.test_browser import (  # noqa: F401  (fixtures used by name)
     TIMEOUT_MS,
     blog_thread_path,
@@ -26,26 +24,10 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 PASSWORD = "moderator password 1"
 
 
-class SourcePage(BaseHTTPRequestHandler):
-    def do_GET(self) -> None:
-        body = b"<html><body>Council minutes, 3 May 2019</body></html>"
-        self.send_response(200)
-        self.send_header("Content-Type", "text/html")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args: object) -> None:
-        return None
-
-
 @pytest.fixture
 def source_site() -> Iterator[str]:
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), SourcePage)
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}/minutes"
-    httpd.shutdown()
-    httpd.server_close()
+    with http_server(MinutesPage) as base:
+        yield f"{base}/minutes"
 
 
 @pytest.fixture

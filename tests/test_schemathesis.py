@@ -17,8 +17,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import forum_env, require_or_skip
+from tests.conftest import require_or_skip
 from tests.test_browser import forum_server
+from tests.test_cli import forum
 
 pytestmark = pytest.mark.slow
 
@@ -34,17 +35,9 @@ checks.positive_data_acceptance.enabled = false
 """
 
 
-def forum(settings, *args: str, stdin: str | None = None) -> str:
-    result = subprocess.run(
-        [sys.executable, "-m", "forum", *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        env=forum_env(settings),
-        cwd=settings.data_dir,
-        timeout=60,
-        check=True,
-    )
+def run(settings, *args: str, stdin: str | None = None) -> str:
+    result = forum(settings, *args, stdin=stdin)
+    assert result.returncode == 0, result.stderr
     return result.stdout
 
 
@@ -52,9 +45,9 @@ async def test_the_api_matches_its_openapi_document(settings, tmp_path):
     if importlib.util.find_spec("schemathesis") is None:
         require_or_skip("schemathesis is not installed (pip install -e '.[test]')")
     st = Path(sys.executable).with_name("st")
-    forum(settings, "migrate")
-    forum(settings, "create-moderator", "mia", "--password-stdin", stdin="long enough pass\n")
-    token = forum(settings, "create-token", "mia").strip()
+    run(settings, "migrate")
+    run(settings, "create-moderator", "mia", "--password-stdin", stdin="long enough pass\n")
+    token = run(settings, "create-token", "mia").strip()
     config = tmp_path / "schemathesis.toml"
     config.write_text(CONFIG, encoding="utf-8")
     env = {"FORUM_POST_RATE": "off", "FORUM_ALLOWED_ORIGINS": "http://blog.example"}

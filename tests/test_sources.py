@@ -3,21 +3,20 @@
 from __future__ import annotations
 
 import dataclasses
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
 from forum.errors import Invalid
 from forum.models import ClaimState, Comment, ModerationAction
 from forum.services import accounts, moderation, sources, threads
+from tests.conftest import QuietHandler, http_server
 from tests.test_commenting import csrf, make_client, post
 
 pytestmark = pytest.mark.usefixtures("database")
 
 
-class Handler(BaseHTTPRequestHandler):
+class Handler(QuietHandler):
     def do_GET(self) -> None:
         routes = {
             "/ok": (200, None),
@@ -26,26 +25,13 @@ class Handler(BaseHTTPRequestHandler):
             "/loop": (302, "/loop"),
         }
         status, location = routes.get(self.path, (404, None))
-        self.send_response(status)
-        if location:
-            self.send_header("Location", location)
-        body = b"x" * 100
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args: object) -> None:
-        return None
+        self.send_body(status, b"x" * 100, **({"Location": location} if location else {}))
 
 
 @pytest.fixture(scope="module")
 def site() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    with http_server(Handler) as base:
+        yield base
 
 
 async def test_private_addresses_are_refused_by_default(site):
