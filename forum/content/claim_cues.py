@@ -291,7 +291,19 @@ SOURCE = words(
     " (?:figures|data|report|statistics|analysis|found|shows|showed|published|reported|"
     "says|said|survey|study)",
     "(?:told|tells) (?:the|a|reporters|mps|the committee|parliament|bbc|us)",
-    "in (?:a|an|the|his|her|their) (?:statement|interview|letter|speech|press release)",
+    "in (?:a|an|the|his|her|their|its) (?:statement|interview|letter|speech|press release|"
+    "report|review|outlook|bulletin|release)",
+    # "As the Irish Times reported", "as the BBC revealed": an outlet named as the source.
+    "\\bas (?!i |we |you |they |people )(?:the )?\\w+(?: \\w+){0,3} (?:reported|revealed|"
+    "found|showed|said|noted)",
+    # A named publication, page or dataset that holds the figure: "ESPNcricinfo's stats page
+    # has", "the ONS release for March shows", "Trolley Watch counted".
+    "(?:stats|statistics|data|figures|release|outlook|tracker|watch|dashboard|page|portal|"
+    "register|notice|survey|index)(?: \\w+){0,3} (?:has|have|had|shows?|showed|counted|"
+    "records?|recorded|lists?|listed|puts?|gives?|forecasts?)\\b",
+    "\\bis on (?:the|their|its) (?:\\w+ ){0,2}(?:website|portal|site|page|register)",
+    # An academic citation: "(Science, 2015)", "(Smith et al., 2019)".
+    "\\([a-z][\\w .&]{1,60}, (?:19|20)\\d\\d\\)",
     "published (?:on|in|last|this|yesterday|today)",
     "cited in",
     "via ",
@@ -323,7 +335,8 @@ REQUEST_START = re.compile(
     r"does anyone|anyone know|let's|lets|let us|don't|do not|read|see|check|sign|join|"
     r"contact|email|write to|go to|visit|share|remember|imagine|consider|keep|stop|try|apply|"
     r"book|register|come|donate|vote|call|tell|ask|watch|listen|what a|what an|how lovely|"
-    r"we'll|we will|we're holding|join us|just finished|just got back)\b"
+    r"we'll|we will|we're holding|we're running|we are running|we're hosting|join us|"
+    r"just finished|just got back|wishing|good morning|good night|rip)\b"
 )
 THANKS = re.compile(
     r"^(?:thanks|thank you|thx|cheers|great (?:post|article|piece|blog)|well said|"
@@ -364,7 +377,7 @@ CHALLENGE = re.compile(
     r"claim|claims|claimed|rumou?r|supposedly|allegedly)\b"
 )
 FIGURE = re.compile(
-    r"(?<![\w:])(?:[£$€]\s?\d[\d,.]*\s?(?:m|bn|k|million|billion)?|\d[\d,]*(?:\.\d+)?\s?"
+    r"(?<![\w:])(?<!\w\()(?:[£$€]\s?\d[\d,.]*\s?(?:m|bn|k|million|billion)?|\d[\d,]*(?:\.\d+)?\s?"
     r"(?:%|per ?cent|percent|pc\b|m\b|bn\b|k\b)?)(?![\d:])|\b(?:" + NUMBER_WORDS + r")\b"
 )
 TIME_OF_DAY = re.compile(r"\b\d{1,2}:\d{2}\b")

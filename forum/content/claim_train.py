@@ -65,10 +65,10 @@ def _fit(examples: list[Example], l2: float, epochs: int, seed: int) -> dict[str
 def train(
     records: Sequence[dict[str, Any]],
     *,
-    l2: float = 0.1,
+    l2: float = 0.03,
     epochs: int = 30,
     rounds: int = 3,
-    threshold: float = 0.5,
+    threshold: float = 0.45,
     seed: int = 20261123,
 ) -> LinearModel:
     rules = RuleChecker()
