@@ -334,7 +334,7 @@ def build_parser() -> argparse.ArgumentParser:
     tr.add_argument("files", nargs="+", metavar="FILE", help="labelled JSON lines (dev only)")
     tr.add_argument("--output", "-o", metavar="FILE", help="default: the package's model file")
     tr.add_argument("--l2", type=float, default=0.03, help="L2 regularisation (default 0.03)")
-    tr.add_argument("--threshold", type=float, default=0.45, help="claim probability cut-off")
+    tr.add_argument("--threshold", type=float, default=0.55, help="claim probability cut-off")
     tr.add_argument(
         "--cv", type=int, nargs="?", const=5, default=0, help="report k-fold CV first (5)"
     )

@@ -310,10 +310,11 @@ SOURCE = words(
     "see:",
     "(?:report|survey|accounts|notice|list|register|minutes|records|figures|data|statistics)"
     "\\b[^.]{0,80}\\b(?:shows?|showed|found|finds|reported|reports|sets out|says|said|"
-    "reveals?|revealed|confirms?|confirmed)\\b",
+    "reveals?|revealed|confirms?|confirmed|rated|called|described|concluded|recommended)\\b",
     "\\b\\w+ (?:estimates|estimated|forecasts|forecast|projects|projected) that",
     "based on (?:\\w+ ){0,4}(?:survey|study|fieldwork|report|data|analysis|figures|research)",
     "\\bper (?:the|its|their|a) ",
+    "\\bper \\w+['’]s ",
     "(?:statement|release|review|report|accounts|portal|website|filing|minutes|bulletin|"
     "tables?|register) (?:lists|listed|puts|put|estimated|estimates|concluded|concludes|"
     "states|stated)\\b",
@@ -404,7 +405,10 @@ PROPER_NAME = re.compile(r"(?<=[a-z,;] )(?:[A-Z][a-z]+(?:\s+(?:of|for|and|the)?\
 URL = re.compile(r"https?://\S+|\bwww\.\S+", re.IGNORECASE)
 # A sentence ends at . ! or ? (with closing quotes or brackets) before whitespace, or at
 # a line break; "59.7%" and "e.g." inside a sentence do not end it.
-BOUNDARY = re.compile(r"[.!?…]+[\"'”’)\]]*(?=\s)|\n+")
+BOUNDARY = re.compile(
+    r"(?<!\bet al)(?<!\b[Mm]r)(?<!\b[Mm]rs)(?<!\b[Dd]r)(?<!\bvs)(?<!\bSt)(?<!\be\.g)(?<!\bi\.e)"
+    r"[.!?…]+[\"'”’)\]]*(?=\s)|\n+"
+)
 
 WEIGHTS = {
     "figure": 1.0,

@@ -30,6 +30,7 @@ from forum.content.claims import ClaimReport, RuleChecker, SentenceVerdict
 MODEL_PATH = Path(__file__).with_name("claim_model.json")
 
 TOKEN = re.compile(r"[a-z]+(?:['’][a-z]+)?")
+NEVER_CLAIMS = {"-question", "-request", "-thanks", "-rating", "-quoted-challenge"}
 FIRST_PERSON = {"i", "i'm", "i've", "i'd", "me", "my", "mine", "we", "we've", "our", "us"}
 
 
@@ -92,7 +93,9 @@ class ModelChecker:
         out = []
         for index, verdict in enumerate(base.sentences):
             p = self.model.probability(features(verdict, index, count))
-            is_claim = p >= self.model.threshold
+            # What the labelling rule excludes outright stays excluded: a question, a
+            # request, thanks or a challenged quotation is never a claim, whatever its words.
+            is_claim = p >= self.model.threshold and not NEVER_CLAIMS.intersection(verdict.cues)
             cues = verdict.cues
             if is_claim and not any(":" in c and not c.startswith("-") for c in cues):
                 cues = (*cues, "claim:learned")

@@ -18,14 +18,18 @@ from collections.abc import Sequence
 from typing import Any
 
 from forum.content.claim_eval import Evaluation, evaluate
-from forum.content.claim_model import LinearModel, ModelChecker, features
+from forum.content.claim_model import NEVER_CLAIMS, LinearModel, ModelChecker, features
 from forum.content.claims import RuleChecker
 
 Example = tuple[dict[str, float], bool]
 
 
 def _bags(records: Sequence[dict[str, Any]], rules: RuleChecker) -> list[tuple[list, bool]]:
-    """(unsourced sentence features, label) per comment; fully sourced comments drop out."""
+    """(features of the sentences the model decides, label) per comment.
+
+    Sourced sentences and those the rules rule out (questions, requests, thanks...) are
+    decided without the model, so they teach it nothing; comments with none left drop out.
+    """
     bags = []
     for record in records:
         report = rules.check(record["text"])
@@ -33,7 +37,7 @@ def _bags(records: Sequence[dict[str, Any]], rules: RuleChecker) -> list[tuple[l
         candidates = [
             (features(v, i, count), v.score)
             for i, v in enumerate(report.sentences)
-            if not v.has_source
+            if not v.has_source and not NEVER_CLAIMS.intersection(v.cues)
         ]
         if candidates:
             bags.append((candidates, bool(record["needs_source"])))
@@ -68,7 +72,7 @@ def train(
     l2: float = 0.03,
     epochs: int = 30,
     rounds: int = 3,
-    threshold: float = 0.45,
+    threshold: float = 0.55,
     seed: int = 20261123,
 ) -> LinearModel:
     rules = RuleChecker()
