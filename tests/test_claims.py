@@ -147,12 +147,12 @@ def test_quality_does_not_regress():
     """Guards against regressions; the figures themselves are reported in the notes.
 
     The checker was tuned and trained on dev only; held-out was scored once per version,
-    after tuning (precision 0.837, F1 0.858 for the version these floors were set on).
+    after tuning (precision 0.860, F1 0.853 for the version these floors were set on).
     """
     dev = evaluate(load("dev.jsonl"))
     held_out = evaluate(load("heldout.jsonl"))
     assert dev.precision >= 0.93 and dev.f1 >= 0.90
-    assert held_out.precision >= 0.82 and held_out.f1 >= 0.84
+    assert held_out.precision >= 0.84 and held_out.f1 >= 0.84
 
 
 def test_the_shipped_model_is_what_training_on_dev_gives():

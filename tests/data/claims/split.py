@@ -29,7 +29,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 # id prefix -> (first seed, dev share). Batch "c" was split before any tuning; batch "b"
 # was written later, after the first held-out figures, and split before anyone read it.
-BATCHES = {"c": (20261123, 0.6), "b": (20261201, 0.5), "d": (20261202, 0.5)}
+BATCHES = {"c": (20261123, 0.6), "b": (20261201, 0.5), "d": (20261202, 0.5), "e": (20261203, 0.5)}
 MAX_RATE_GAP = 0.05  # dev and held-out positive rates must be within 5 points of overall
 FIELDS = {
     "id": str,
