@@ -405,9 +405,10 @@ PROPER_NAME = re.compile(r"(?<=[a-z,;] )(?:[A-Z][a-z]+(?:\s+(?:of|for|and|the)?\
 URL = re.compile(r"https?://\S+|\bwww\.\S+", re.IGNORECASE)
 # A sentence ends at . ! or ? (with closing quotes or brackets) before whitespace, or at
 # a line break; "59.7%" and "e.g." inside a sentence do not end it.
+# The abbreviation look-behinds sit after the first mark, so they run only where one is.
 BOUNDARY = re.compile(
-    r"(?<!\bet al)(?<!\b[Mm]r)(?<!\b[Mm]rs)(?<!\b[Dd]r)(?<!\bvs)(?<!\bSt)(?<!\be\.g)(?<!\bi\.e)"
-    r"[.!?…]+[\"'”’)\]]*(?=\s)|\n+"
+    r"[.!?…](?<!\bet al\.)(?<!\b[Mm]r\.)(?<!\b[Mm]rs\.)(?<!\b[Dd]r\.)(?<!\bvs\.)(?<!\bSt\.)"
+    r"(?<!\be\.g\.)(?<!\bi\.e\.)[.!?…]*[\"'”’)\]]*(?=\s)|\n+"
 )
 
 WEIGHTS = {
