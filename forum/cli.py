@@ -33,7 +33,8 @@ class CommandError(Exception):
 
 
 async def _with_db(settings: Settings, work: Callable[[], Awaitable[int]]) -> int:
-    await db.migrate(settings)
+    async with db.startup_lock(settings):
+        await db.migrate(settings)
     context = await db.start(settings)
     try:
         return await work()
@@ -105,7 +106,10 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
 
     async def prepare() -> int:
         if not args.no_seeds:
-            await seed_if_empty(settings)
+            # Checked and imported under the lock, so processes starting together
+            # import the seeds once.
+            async with db.startup_lock(settings):
+                await seed_if_empty(settings)
         return 0
 
     asyncio.run(_with_db(settings, prepare))

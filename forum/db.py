@@ -6,10 +6,15 @@ One app label (`forum`) holds every model; its migration history is the top-leve
 
 from __future__ import annotations
 
+import asyncio
+import fcntl
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+import asyncpg
 from tortoise import Tortoise
 from tortoise.context import TortoiseContext
 from tortoise.migrations.api import migrate as tortoise_migrate
@@ -19,11 +24,14 @@ from forum.settings import Settings, database_url_from_env
 APP_LABEL = "forum"
 MODELS_MODULE = "forum.models"
 MIGRATIONS_MODULE = "forum.migrations"
+POSTGRES_SCHEMES = ("postgres://", "postgresql://", "asyncpg://")
+# pg_advisory_lock key for start-up work; any constant unlikely to clash with another app.
+STARTUP_LOCK_KEY = 0x666F72756D  # "forum"
 
 
 def _with_pool_size(url: str, pool_size: int) -> str:
     """Size asyncpg's pool from settings unless the URL already says so."""
-    if not url.startswith(("postgres://", "postgresql://", "asyncpg://")):
+    if not url.startswith(POSTGRES_SCHEMES):
         return url
     parts = urlsplit(url)
     query = dict(parse_qsl(parts.query))
@@ -75,6 +83,35 @@ async def stop(context: TortoiseContext | None = None) -> None:
     if context is not None:
         await context.close_connections()
     await Tortoise.close_connections()
+
+
+@asynccontextmanager
+async def startup_lock(settings: Settings) -> AsyncIterator[None]:
+    """One process at a time through start-up work (migrating, importing the seeds).
+
+    Several app processes, on one machine or many, may start at once against one
+    database; without this each would try to apply the same migrations and import the
+    same seeds, and all but one would fail half-way. PostgreSQL gets a session advisory
+    lock (released when its connection closes, even if the process dies); SQLite, which
+    only one machine can share, gets an exclusive lock on a file beside the database.
+    """
+    url = settings.database_url
+    if url.startswith(POSTGRES_SCHEMES):
+        dsn = "postgresql://" + urlsplit(url)._replace(query="").geturl().split("://", 1)[1]
+        conn = await asyncpg.connect(dsn)
+        try:
+            await conn.execute("SELECT pg_advisory_lock($1)", STARTUP_LOCK_KEY)
+            yield
+        finally:
+            await conn.close()
+        return
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    with (settings.data_dir / "startup.lock").open("w") as handle:
+        await asyncio.to_thread(fcntl.flock, handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 async def migrate(settings: Settings) -> None:

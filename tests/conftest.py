@@ -34,7 +34,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
 SHARED_DATA = ROOT.parent / "shared" / "data"
 TEST_SECRET = "test-secret-key-not-for-production"
-TABLES = ("moderation_action", "report", "comment", "thread", "moderator")
+TABLES = ("moderation_action", "report", "comment", "thread", "api_token", "moderator")
 DEFAULT_POSTGRES_URL = "postgres://postgres@127.0.0.1:5432/postgres"
 
 

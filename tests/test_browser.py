@@ -93,11 +93,13 @@ async def _wait_healthy(base: str, process: subprocess.Popen, log: Path) -> None
 
 
 @asynccontextmanager
-async def forum_server(settings: Any, extra_env: dict[str, str]) -> AsyncIterator[str]:
+async def forum_server(
+    settings: Any, extra_env: dict[str, str], log_name: str = "server.log"
+) -> AsyncIterator[str]:
     """`forum serve` on a free port against the test's database; yields its base URL."""
     port = free_port()
     env = {**forum_env(settings), **extra_env}
-    log = settings.data_dir / "server.log"
+    log = settings.data_dir / log_name
     with log.open("w") as out:
         process = subprocess.Popen(
             [sys.executable, "-m", "forum", "serve", "--port", str(port), "--log-level", "warning"],

@@ -16,13 +16,13 @@ from tests.conftest import SEEDS, forum_env
 pytestmark = pytest.mark.slow
 
 
-def forum(settings, *args, stdin: str | None = None, timeout: float = 60):
+def forum(settings, *args, stdin: str | None = None, timeout: float = 60, env=None):
     return subprocess.run(
         [sys.executable, "-m", "forum", *args],
         input=stdin,
         capture_output=True,
         text=True,
-        env=forum_env(settings),
+        env={**forum_env(settings), **(env or {})},
         cwd=settings.data_dir,
         timeout=timeout,
     )
