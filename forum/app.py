@@ -26,6 +26,7 @@ from forum.content.claims import segments
 from forum.errors import DomainError
 from forum.models import row_id
 from forum.services.ratelimit import make_limiter
+from forum.services.readcache import ThreadCache
 from forum.settings import Settings
 from forum.web import (
     api,
@@ -239,6 +240,7 @@ def create_app(settings: Settings) -> Starlette:
     app.state.settings = settings
     app.state.templates = _templates()
     app.state.limiter = limiter
+    app.state.thread_cache = ThreadCache()
     app.state.login_limiter = login_limiter
     app.state.ownership = Ownership(
         settings.secret_key,

@@ -80,6 +80,9 @@ class Thread(Model):
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
     last_activity_at = fields.DatetimeField(db_index=True)
+    # Bumped by every change a reader could see (services.threads.touch): the read cache
+    # keys a thread's serialised tree by (id, version), so a bump is an invalidation.
+    version = fields.IntField(default=0)
 
     comments: fields.ReverseRelation[Comment]
 

@@ -31,6 +31,7 @@ from forum.models import (
     row_id,
 )
 from forum.services.sources import check_link, validate_url
+from forum.services.threads import touch
 
 MAX_TEXT_CHARS = 10_000
 MAX_AUTHOR_CHARS = 80
@@ -175,6 +176,7 @@ async def post_comment(
     if status == CommentStatus.VISIBLE and when > thread.last_activity_at:
         thread.last_activity_at = when
         await Thread.filter(id=thread.id, last_activity_at__lt=when).update(last_activity_at=when)
+    await touch(thread.id)
     return comment
 
 
@@ -200,6 +202,7 @@ async def edit_comment(
     await comment.save(
         update_fields=["text", "html", "edited_at", "claim_state", "claim_score", "claim_findings"]
     )
+    await touch(thread.id)
     return comment
 
 
@@ -212,6 +215,7 @@ async def delete_comment(thread: Thread, comment_id: int, *, window_seconds: int
     comment.html = ""
     comment.edited_at = datetime.now(UTC)
     await comment.save(update_fields=["status", "text", "html", "edited_at"])
+    await touch(thread.id)
 
 
 async def add_source(
@@ -253,6 +257,7 @@ async def add_source(
         await comment.save(
             update_fields=["sources", "claim_state", "claim_findings", "claim_score"]
         )
+        await touch(thread.id)
         await ModerationAction.create(
             comment=comment,
             thread_id=thread.id,

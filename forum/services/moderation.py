@@ -27,6 +27,7 @@ from forum.models import (
     row_id,
 )
 from forum.services.comments import hash_ip
+from forum.services.threads import touch
 
 PAGE_SIZE = 20
 MAX_NOTE_CHARS = 1000
@@ -152,6 +153,7 @@ async def act(moderator: Moderator, comment_id: int, action: Action, note: str =
         elif action is Action.RESTORE:
             comment.status = CommentStatus.VISIBLE
         await comment.save(update_fields=["status", "claim_state", "moderator_note"])
+        await touch(comment.thread_id)
         if action in (Action.APPROVE, Action.HIDE):
             await Report.filter(comment_id=comment.id, resolved=False).update(resolved=True)
         await ModerationAction.create(
@@ -218,6 +220,7 @@ async def set_thread_premoderation(moderator: Moderator, slug: str, on: bool) ->
         before = {"premoderated": thread.premoderated}
         thread.premoderated = on
         await thread.save(update_fields=["premoderated"])
+        await touch(thread.id)
         await ModerationAction.create(
             moderator=moderator,
             thread=thread,

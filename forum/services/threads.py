@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from tortoise.exceptions import IntegrityError
-from tortoise.expressions import Q
+from tortoise.expressions import F, Q
 from tortoise.functions import Count
 
 from forum.content.sanitize import clean_body
@@ -24,6 +24,15 @@ from forum.models import ClaimState, Comment, CommentStatus, Thread
 MAX_SLUG_CHARS = 80
 MAX_TITLE_CHARS = 300
 DELETED_TEXT = "[deleted]"
+
+
+async def touch(thread_id: int) -> None:
+    """Mark a thread changed, after (or in the same transaction as) the change.
+
+    Never before it: a reader who saw the new version with the old rows would cache the
+    old tree under the new key.
+    """
+    await Thread.filter(id=thread_id).update(version=F("version") + 1)
 
 
 def _visible_count() -> Count:

@@ -7,7 +7,6 @@ passes silently. Thread reads carry an ETag and answer 304 to a matching If-None
 
 from __future__ import annotations
 
-import hashlib
 import json
 from typing import Any
 
@@ -97,11 +96,26 @@ async def list_threads(request: Request) -> Response:
 
 
 async def get_thread(request: Request) -> Response:
-    thread = await Thread.get_or_none(id=request.path_params["id"])
-    if thread is None:
-        raise NotFound(f"There is no thread {request.path_params['id']}.")
+    """The tree, served from the read cache while the thread's version stands."""
+    thread_id = request.path_params["id"]
+    version = await Thread.filter(id=thread_id).values_list("version", flat=True)
+    if not version:
+        raise NotFound(f"There is no thread {thread_id}.")
+    cache = request.app.state.thread_cache
+    key = ("api", thread_id, version[0])
+    entry = cache.get(key)
+    if entry is None:
+        entry = cache.put(key, await _thread_body(thread_id))
+    headers = {"ETag": entry.etag, "Cache-Control": "no-cache"}
+    if entry.etag in request.headers.get("if-none-match", ""):
+        return Response(status_code=304, headers=headers)
+    return Response(entry.body, media_type="application/json", headers=headers)
+
+
+async def _thread_body(thread_id: int) -> bytes:
+    thread = await Thread.get(id=thread_id)
     tree = await threads.comment_tree(thread)
-    body = json.dumps(
+    return json.dumps(
         {
             **_thread_summary(thread),
             "url": thread.url,
@@ -111,11 +125,6 @@ async def get_thread(request: Request) -> Response:
         },
         separators=(",", ":"),
     ).encode()
-    etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
-    headers = {"ETag": etag, "Cache-Control": "no-cache"}
-    if etag in request.headers.get("if-none-match", ""):
-        return Response(status_code=304, headers=headers)
-    return Response(body, media_type="application/json", headers=headers)
 
 
 async def create_comment(request: Request) -> Response:

@@ -1,0 +1,101 @@
+"""The thread read cache: a warm read costs one query, and no change is ever served stale."""
+
+from __future__ import annotations
+
+import pytest
+
+from forum.models import Moderator, Thread
+from forum.services import accounts, moderation, threads
+from forum.services.comments import (
+    NewComment,
+    add_source,
+    delete_comment,
+    edit_comment,
+    post_comment,
+)
+from forum.services.readcache import ThreadCache
+from tests.conftest import MinutesPage, http_server
+from tests.test_queries import counting
+
+pytestmark = pytest.mark.usefixtures("database")
+
+
+def texts(tree: list[dict]) -> list[str]:
+    out = []
+    for node in tree:
+        out.append(node["html"])
+        out += texts(node["replies"])
+    return out
+
+
+def find(tree: list[dict], comment_id: int) -> dict | None:
+    for node in tree:
+        if node["id"] == comment_id:
+            return node
+        found = find(node["replies"], comment_id)
+        if found:
+            return found
+    return None
+
+
+async def read(client, thread: Thread) -> dict:
+    response = await client.get(f"/api/v1/threads/{thread.id}")
+    assert response.status_code == 200
+    return response.json()
+
+
+async def test_a_warm_read_costs_one_query_and_hits_the_cache(client):
+    thread = await threads.create_thread(title="Cached", body_html="", import_key="rc1")
+    for i in range(30):
+        await post_comment(thread, NewComment(text=f"comment {i}"))
+    cache = client._transport.app.state.thread_cache
+    await read(client, thread)
+    hits = cache.hits
+    with counting() as queries:
+        again = await read(client, thread)
+    assert len(again["comments"]) == 30
+    assert cache.hits == hits + 1
+    assert len(queries) == 1 and "VERSION" in queries[0]
+
+
+async def test_no_change_is_ever_served_stale(client):
+    """Every service that changes what readers see, each followed by a read."""
+    moderator: Moderator = await accounts.create_moderator("mia", "a long enough password")
+    thread = await threads.create_thread(title="Fresh", body_html="", import_key="rc2")
+    first = await post_comment(thread, NewComment(text="First words."))
+    await read(client, thread)  # cached now
+
+    second = await post_comment(thread, NewComment(text="A reply.", parent_id=first.id))
+    assert "<p>A reply.</p>" in texts((await read(client, thread))["comments"])
+
+    await edit_comment(thread, second.id, "A reply, edited.", window_seconds=900)
+    assert "<p>A reply, edited.</p>" in texts((await read(client, thread))["comments"])
+
+    await moderation.act(moderator, first.id, moderation.Action.REQUEST_SOURCE, "Which?")
+    node = find((await read(client, thread))["comments"], first.id)
+    assert node["source_requested"] and node["moderator_note"] == "Which?"
+
+    with http_server(MinutesPage) as site:
+        await add_source(thread, first.id, f"{site}/minutes", "", allow_private=True)
+    node = find((await read(client, thread))["comments"], first.id)
+    assert [s["url"] for s in node["sources"]] == [f"{site}/minutes"]
+
+    await moderation.act(moderator, second.id, moderation.Action.HIDE, "rude")
+    assert "<p>A reply, edited.</p>" not in texts((await read(client, thread))["comments"])
+
+    await moderation.act(moderator, second.id, moderation.Action.RESTORE)
+    assert "<p>A reply, edited.</p>" in texts((await read(client, thread))["comments"])
+
+    await delete_comment(thread, second.id, window_seconds=900)
+    assert "<p>A reply, edited.</p>" not in texts((await read(client, thread))["comments"])
+
+
+def test_the_cache_evicts_least_recently_used_by_size():
+    cache = ThreadCache(max_bytes=10)
+    cache.put(("a",), b"12345")
+    cache.put(("b",), b"12345")
+    assert cache.get(("a",)) is not None  # a is now the most recent
+    cache.put(("c",), b"12345")
+    assert cache.get(("b",)) is None and cache.get(("a",)) and cache.get(("c",))
+    big = cache.put(("d",), b"x" * 11)
+    assert big.etag and cache.get(("d",)) is None and len(cache) == 2
