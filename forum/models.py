@@ -82,7 +82,7 @@ class Thread(Model):
     last_activity_at = fields.DatetimeField(db_index=True)
     # Bumped by every change a reader could see (services.threads.touch): the read cache
     # keys a thread's serialised tree by (id, version), so a bump is an invalidation.
-    version = fields.IntField(default=0)
+    version = fields.IntField(default=0, db_default=0)
 
     comments: fields.ReverseRelation[Comment]
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from tortoise.expressions import Q
+from tortoise.expressions import Q, Subquery
 from tortoise.transactions import in_transaction
 
 from forum.errors import Invalid, NotFound
@@ -53,7 +53,9 @@ def _tab_filter(tab: Tab) -> Q:
             status__in=[CommentStatus.VISIBLE, CommentStatus.PENDING]
         )
     if tab is Tab.REPORTED:
-        return Q(reports__resolved=False)
+        # A subquery, not a join: a join needs DISTINCT over whole rows, which sorts
+        # every matching comment before the page's LIMIT (seconds at a million).
+        return Q(id__in=Subquery(Report.filter(resolved=False).values("comment_id")))
     if tab is Tab.PENDING:
         return Q(status=CommentStatus.PENDING)
     return Q(status__not=CommentStatus.DELETED)
@@ -78,14 +80,14 @@ class QueuePage:
 
 async def counts() -> dict[str, int]:
     return {
-        tab.value: await Comment.filter(_tab_filter(tab)).distinct().count()
+        tab.value: await Comment.filter(_tab_filter(tab)).count()
         for tab in (Tab.NEEDS_SOURCE, Tab.REPORTED, Tab.PENDING)
     }
 
 
 async def queue(tab: Tab, after: int | None = None, limit: int = PAGE_SIZE) -> QueuePage:
     """One page of a tab: oldest first, except "recent", which is newest first."""
-    query = Comment.filter(_tab_filter(tab)).distinct()
+    query = Comment.filter(_tab_filter(tab))
     if tab is Tab.RECENT:
         query = query.filter(id__lt=after) if after else query
         query = query.order_by("-id")
