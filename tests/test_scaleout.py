@@ -15,8 +15,6 @@ from contextlib import AsyncExitStack
 
 import httpx
 import pytest
-from redis.asyncio import Redis
-from redis.exceptions import RedisError
 
 from tests.conftest import (
     DEFAULT_POSTGRES_URL,
@@ -27,26 +25,18 @@ from tests.conftest import (
 )
 from tests.test_browser import forum_server
 from tests.test_cli import forum
+from tests.test_ratelimit import REDIS_URL, redis_url  # noqa: F401  (a fixture)
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
-REDIS_URL = os.environ.get("FORUM_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
-
 
 @pytest.fixture
-async def shared_services():
+async def shared_services(redis_url):  # noqa: F811  (the fixture imported below)
     """A fresh PostgreSQL database and a Redis key prefix of this test's own."""
     server = os.environ.get("FORUM_TEST_POSTGRES_URL", DEFAULT_POSTGRES_URL)
     reason = await postgres_available(server)
     if reason:
         require_or_skip(reason)
-    client = Redis.from_url(REDIS_URL, socket_connect_timeout=2)
-    try:
-        await client.ping()
-    except (RedisError, OSError) as exc:
-        require_or_skip(f"Redis at {REDIS_URL} is not reachable ({exc})")
-    finally:
-        await client.aclose()
     url = await create_postgres_database(server)
     try:
         yield url, f"forum-scaleout-{uuid.uuid4().hex}"
