@@ -91,10 +91,21 @@ async def _empty_postgres(settings: Settings) -> None:
         await con.close()
 
 
-def migrate() -> float:
-    """Run forum's own migration command, in a subprocess, as an operator would."""
+def migrate(settings: Settings) -> float:
+    """Run forum's own migration command, in a subprocess, as an operator would.
+
+    It runs from the data folder: `python -m` puts the working directory first on the
+    path, and from the project root that would be the work tree's forum even when
+    PYTHONPATH names another copy (see checkout.py).
+    """
     started = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "forum", "migrate"], check=True, stdout=sys.stderr)
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    subprocess.run(
+        [sys.executable, "-m", "forum", "migrate"],
+        check=True,
+        stdout=sys.stderr,
+        cwd=settings.data_dir,
+    )
     return time.perf_counter() - started
 
 
@@ -159,7 +170,7 @@ def main(argv: list[str] | None = None) -> int:
     settings = Settings.from_env()
     if args.fresh and settings.is_sqlite:
         _forget_sqlite(settings)
-    seconds_migrate = migrate()
+    seconds_migrate = migrate(settings)
     if args.fresh and not settings.is_sqlite:
         asyncio.run(_empty_postgres(settings))
 

@@ -25,7 +25,8 @@ from typing import Any
 
 import servers
 import wrkrun
-from load import RESULTS, Workload, environment, measure, wait_for_quiet
+from load import RESULTS, Workload, measure, wait_for_quiet
+from report import environment
 
 GENERATE = Path(__file__).resolve().parent / "generate.py"
 TARGET = 1.5
@@ -153,6 +154,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{name}: {manifests[name]['seconds']}", flush=True)
 
     wait_for_quiet()
+    started_with = environment()
+    print(f"forum {started_with['forum']['commit'][:12]} from {started_with['forum']['source']}")
     running: dict[str, servers.Server] = {}
     try:
         sets = {}
@@ -194,7 +197,7 @@ def main(argv: list[str] | None = None) -> int:
     output = args.output or RESULTS / f"{datetime.now(UTC):%Y-%m-%d}-scale.json"
     output.parent.mkdir(parents=True, exist_ok=True)
     document = {
-        "environment": environment(),
+        "environment": started_with,
         "command": " ".join([Path(sys.executable).name, *sys.argv]),
         "settings": {
             "wrk": f"-t2 -c{args.connections} -d{args.seconds:g}s --timeout=30s",

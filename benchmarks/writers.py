@@ -21,7 +21,7 @@ from typing import Any
 
 from plan import SITE, Plan
 
-from forum.models import CommentStatus, ThreadStatus
+from forum.models import Comment, CommentStatus, Report, Thread, ThreadStatus
 from forum.services.comments import hash_ip
 
 THREAD_COLUMNS = (
@@ -133,17 +133,52 @@ def _insert(table: str, columns: tuple[str, ...]) -> str:
     return f'INSERT INTO "{table}" ({names}) VALUES ({marks})'
 
 
+MODELS = {"thread": Thread, "comment": Comment, "report": Report}
+
+
+def column_defaults(table: str, present: list[str], written: tuple[str, ...]) -> dict[str, Any]:
+    """Values for the columns the schema has and these writers do not know yet.
+
+    forum's schema moves on (a migration adds a column); the model's default for the
+    field says what a row written without it should hold, as the ORM would write it.
+    """
+    model = MODELS[table]
+    by_column = {
+        field.source_field or name: field for name, field in model._meta.fields_map.items()
+    }
+    values: dict[str, Any] = {}
+    for column in present:
+        if column in written:
+            continue
+        field = by_column.get(column)
+        if field is None or (field.default is None and not field.null):
+            raise SystemExit(f"generate.py: no value for new column {table}.{column}")
+        default = field.default() if callable(field.default) else field.default
+        values[column] = json.dumps(default) if isinstance(default, list | dict) else default
+    return values
+
+
+def _with_defaults(
+    records: Iterator[tuple[Any, ...]], extra: dict[str, Any]
+) -> Iterator[tuple[Any, ...]]:
+    tail = tuple(extra.values())
+    return (record + tail for record in records) if tail else records
+
+
 def write_sqlite(path: Path, plan: Plan, secret: str) -> None:
     """All rows in one transaction through the stdlib driver's executemany."""
     con = sqlite3.connect(path)
     try:
         con.execute("PRAGMA synchronous = OFF")
         with con:
-            con.executemany(_insert("thread", THREAD_COLUMNS), thread_records(plan, sqlite_stamp))
-            con.executemany(
-                _insert("comment", COMMENT_COLUMNS), comment_records(plan, sqlite_stamp, secret)
-            )
-            con.executemany(_insert("report", REPORT_COLUMNS), report_records(plan, sqlite_stamp))
+            for table, columns, records in (
+                ("thread", THREAD_COLUMNS, thread_records(plan, sqlite_stamp)),
+                ("comment", COMMENT_COLUMNS, comment_records(plan, sqlite_stamp, secret)),
+                ("report", REPORT_COLUMNS, report_records(plan, sqlite_stamp)),
+            ):
+                present = [row[1] for row in con.execute(f'PRAGMA table_info("{table}")')]
+                extra = column_defaults(table, present, columns)
+                con.executemany(_insert(table, (*columns, *extra)), _with_defaults(records, extra))
         con.execute("ANALYZE")
         con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     finally:
@@ -162,7 +197,19 @@ async def write_postgres(url: str, plan: Plan, secret: str) -> None:
                 ("comment", COMMENT_COLUMNS, comment_records(plan, datetime_stamp, secret)),
                 ("report", REPORT_COLUMNS, report_records(plan, datetime_stamp)),
             ):
-                await con.copy_records_to_table(table, records=records, columns=list(columns))
+                present = [
+                    row["column_name"]
+                    for row in await con.fetch(
+                        "SELECT column_name FROM information_schema.columns WHERE table_name = $1",
+                        table,
+                    )
+                ]
+                extra = column_defaults(table, present, columns)
+                await con.copy_records_to_table(
+                    table,
+                    records=_with_defaults(records, extra),
+                    columns=[*columns, *extra],
+                )
                 await con.execute(
                     f"SELECT setval(pg_get_serial_sequence('\"{table}\"', 'id'), "
                     f'(SELECT COALESCE(MAX(id), 1) FROM "{table}"))'
@@ -175,8 +222,6 @@ async def write_postgres(url: str, plan: Plan, secret: str) -> None:
 async def write_tortoise(plan: Plan, secret: str, batch: int = 1000) -> None:
     """The same rows through Tortoise's bulk_create, one transaction per batch."""
     from tortoise.transactions import in_transaction
-
-    from forum.models import Comment, Report, Thread
 
     async def save(model: Any, columns: tuple[str, ...], records: Iterator[tuple]) -> None:
         pending: list[Any] = []
