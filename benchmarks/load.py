@@ -338,9 +338,7 @@ def main(argv: list[str] | None = None) -> int:
             f" sampled {m['peak_rss_during_reads_kb'] / 1024:6.1f} MB"
         )
     checks = report.targets(results, memory)
-    print("\ntargets:")
-    for check in checks:
-        print(f"  {'met ' if check['met'] else 'MISS'} {check['target']}: {check['measured']}")
+    report.print_targets(checks)
     output = args.output or RESULTS / f"{datetime.now(UTC):%Y-%m-%d}-load.json"
     output.parent.mkdir(parents=True, exist_ok=True)
     document = {

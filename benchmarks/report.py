@@ -178,3 +178,10 @@ if __name__ == "__main__":
     import sys
 
     print(markdown(json.loads(Path(sys.argv[1]).read_text(encoding="utf-8"))))
+
+
+def print_targets(checks: list[dict]) -> None:
+    """The targets block both load.py and scale.py end with."""
+    print("\ntargets:")
+    for check in checks:
+        print(f"  {'met ' if check['met'] else 'MISS'} {check['target']}: {check['measured']}")

@@ -26,7 +26,7 @@ from typing import Any
 import servers
 import wrkrun
 from load import RESULTS, Workload, measure, wait_for_quiet
-from report import environment
+from report import environment, print_targets
 
 GENERATE = Path(__file__).resolve().parent / "generate.py"
 TARGET = 1.5
@@ -191,9 +191,7 @@ def main(argv: list[str] | None = None) -> int:
                     "met": ratio <= TARGET,
                 }
             )
-    print("\ntargets:")
-    for check in checks:
-        print(f"  {'met ' if check['met'] else 'MISS'} {check['target']}: {check['measured']}")
+    print_targets(checks)
     output = args.output or RESULTS / f"{datetime.now(UTC):%Y-%m-%d}-scale.json"
     output.parent.mkdir(parents=True, exist_ok=True)
     document = {

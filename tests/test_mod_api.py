@@ -49,7 +49,6 @@ async def test_every_moderation_route_refuses_without_a_live_token(client, metho
         assert response.status_code == 401, (headers, response.text)
         assert response.json()["error"]["code"] == "unauthorized"
         assert response.headers["www-authenticate"].startswith("Bearer")
-    # A browser session is not a token either: the pages' login gives no API access.
     assert await ModerationAction.all().count() == 0
 
 
