@@ -1,8 +1,15 @@
 """Importers turn a document into plain dataclasses; they never touch the database.
 
-Each format module offers `detect(peek: str) -> bool` and `parse(data, name)`. What they
-return goes through `forum.services.imports`, which hands every comment to the same
-service a posted comment goes through.
+Each format module offers `FORMAT`, `detect(peek: str) -> bool` (on the first 4 KB,
+decoded leniently) and `records(path)`, which yields `ImportedThread` and
+`ImportedComment` records as it reads, so a file of any size is read in bounded memory.
+A thread's record comes before the comments that name it by `thread_key` (a thread may
+also carry its comments inline, which is how the small formats do it). What they yield
+goes through `forum.services.imports`, which hands every comment to the same service a
+posted comment goes through.
+
+Comment `text` is always the markdown-ish source forum stores, never HTML: formats that
+hold HTML convert it, and the service renders and sanitises it again.
 """
 
 from __future__ import annotations
@@ -25,6 +32,7 @@ class ImportedComment:
     parent_key: str | None = None
     created_at: datetime | None = None
     status: str = "visible"
+    thread_key: str | None = None
 
 
 @dataclass(frozen=True)

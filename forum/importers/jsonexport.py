@@ -9,7 +9,9 @@ rejects the file with the path of the record at fault (`threads[2].comments[5].t
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from forum.importers import ImportedComment, ImportedThread, ImportFormatError
@@ -147,3 +149,8 @@ def parse(data: bytes, name: str) -> list[ImportedThread]:
             f"{name}: not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})"
         ) from None
     return parse_document(document, name)
+
+
+def records(path: Path) -> Iterator[ImportedThread]:
+    """Small documents are read whole: a thread carries its comments inline."""
+    yield from parse(path.read_bytes(), path.name)

@@ -23,8 +23,9 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import PurePath
+from pathlib import Path, PurePath
 
 from forum.importers import ImportedComment, ImportedThread, ImportFormatError
 
@@ -254,3 +255,8 @@ def parse_text(text: str, name: str) -> ImportedThread:
 def parse(data: bytes, name: str) -> list[ImportedThread]:
     """Parse one scraped page document from its bytes: always exactly one thread."""
     return [parse_text(decode(data, name), name)]
+
+
+def records(path: Path) -> Iterator[ImportedThread]:
+    """Small documents are read whole: a thread carries its comments inline."""
+    yield from parse(path.read_bytes(), path.name)
