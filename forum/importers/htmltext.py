@@ -39,6 +39,7 @@ ENTITY_LIKE = re.compile(r"&(?=#?[0-9A-Za-z]+;)")
 # A list marker or code fence at the start of a line would turn prose into markup.
 LINE_START_MARKUP = re.compile(r"(^|\n)([ \t]*)([-+]|\d{1,9}(?=[.)])|~(?=~~))", re.MULTILINE)
 MANY_BLANK_LINES = re.compile(r"\n{3,}")
+CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 TRAILING_SPACE = re.compile(r"[ \t]+\n")
 
 # Block-level tags for `autop`: text between them is where bare newlines mean something.
@@ -132,7 +133,13 @@ def html_to_text(html: str, *, base_url: str | None = None) -> str:
         element.decompose()
     text = _ForumMarkdown(base_url).convert_soup(soup)
     text = TRAILING_SPACE.sub("\n", text)
-    return MANY_BLANK_LINES.sub("\n\n", text).strip()
+    return strip_control(MANY_BLANK_LINES.sub("\n\n", text)).strip()
+
+
+def strip_control(text: str) -> str:
+    """Text without control characters, which forum refuses in a comment; exports keep
+    stray ones (a pasted form feed) that the old system let through."""
+    return CONTROL_CHARS.sub("", text)
 
 
 def html_to_plain(html: str) -> str:
