@@ -29,21 +29,32 @@ POSTGRES_SCHEMES = ("postgres://", "postgresql://", "asyncpg://")
 STARTUP_LOCK_KEY = 0x666F72756D  # "forum"
 
 
-def _with_pool_size(url: str, pool_size: int) -> str:
-    """Size asyncpg's pool from settings unless the URL already says so."""
-    if not url.startswith(POSTGRES_SCHEMES):
-        return url
+def _with_defaults(url: str, pool_size: int) -> str:
+    """The connection settings forum wants, unless the URL already says otherwise.
+
+    PostgreSQL: asyncpg's pool sized from settings. SQLite: `synchronous=NORMAL`, the
+    setting SQLite's own documentation gives for WAL mode. A commit then waits for the
+    write-ahead log but not for an fsync, which made each posted comment's commit the
+    largest part of its cost. A commit survives the process crashing. A power cut may
+    lose the last moments of commits, never the database; `?synchronous=FULL` restores
+    an fsync per commit.
+    """
     parts = urlsplit(url)
     query = dict(parse_qsl(parts.query))
-    query.setdefault("maxsize", str(pool_size))
-    query.setdefault("minsize", "1")
+    if url.startswith(POSTGRES_SCHEMES):
+        query.setdefault("maxsize", str(pool_size))
+        query.setdefault("minsize", "1")
+    elif url.startswith("sqlite://") and ":memory:" not in url:
+        query.setdefault("synchronous", "NORMAL")
+    else:
+        return url
     return urlunsplit(parts._replace(query=urlencode(query)))
 
 
 def tortoise_config(database_url: str, pool_size: int = 10) -> dict[str, Any]:
     """The Tortoise config dict for a database URL."""
     return {
-        "connections": {"default": _with_pool_size(database_url, pool_size)},
+        "connections": {"default": _with_defaults(database_url, pool_size)},
         "apps": {
             APP_LABEL: {
                 "models": [MODELS_MODULE],

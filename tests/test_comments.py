@@ -138,3 +138,16 @@ async def test_slugs_stay_unique(database):
     a = await make_thread("Same title")
     b = await threads.create_thread(title="Same title", body_html="", import_key="other")
     assert (a.slug, b.slug) == ("same-title", "same-title-2")
+
+
+async def test_a_held_comment_bumps_the_version_but_not_the_activity(database):
+    thread = await make_thread()
+    before = await Thread.get(id=thread.id)
+    await post_comment(thread, NewComment(text="waiting"), status=CommentStatus.PENDING)
+    after = await Thread.get(id=thread.id)
+    assert after.last_activity_at == before.last_activity_at
+    assert after.version == before.version + 1
+    shown = await post_comment(thread, NewComment(text="shown"))
+    latest = await Thread.get(id=thread.id)
+    assert latest.last_activity_at == shown.created_at > before.last_activity_at
+    assert latest.version == before.version + 2

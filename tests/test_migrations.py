@@ -37,6 +37,10 @@ async def test_sqlite_from_empty(tmp_path):
         names = {row["name"] for row in rows}
         assert {"comment_thread_created_idx", "comment_status_created_idx"} <= names
         assert await Thread.all().count() == 0
+        _, rows = await conn.execute_query("PRAGMA journal_mode")
+        assert rows[0][0] == "wal"
+        _, rows = await conn.execute_query("PRAGMA synchronous")
+        assert rows[0][0] == 1  # NORMAL: fsync at checkpoints, not on every commit
     finally:
         await db.stop(context)
 
@@ -91,8 +95,10 @@ async def test_models_match_the_committed_migrations(tmp_path):
     [
         ("postgres://u@h/db", "postgres://u@h/db?maxsize=7&minsize=1"),
         ("postgres://u@h/db?maxsize=3", "postgres://u@h/db?maxsize=3&minsize=1"),
-        ("sqlite:///tmp/x.db", "sqlite:///tmp/x.db"),
+        ("sqlite:///tmp/x.db", "sqlite:///tmp/x.db?synchronous=NORMAL"),
+        ("sqlite:///tmp/x.db?synchronous=FULL", "sqlite:///tmp/x.db?synchronous=FULL"),
+        ("sqlite://:memory:", "sqlite://:memory:"),
     ],
 )
-def test_pool_size_from_settings_unless_the_url_sets_it(url, expected):
+def test_connection_defaults_unless_the_url_sets_them(url, expected):
     assert db.tortoise_config(url, pool_size=7)["connections"]["default"] == expected

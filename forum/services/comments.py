@@ -161,7 +161,9 @@ async def post_comment(
     if new.parent_id is not None:
         await _check_parent(thread, new.parent_id, origin)
     when = created_at or datetime.now(UTC)
-    comment = await Comment.create(
+    # Rendering and the claim check come first: the transaction holds SQLite's one writer
+    # lock, and should hold it only for the writes.
+    row = Comment(
         thread_id=thread.id,
         parent_id=new.parent_id,
         author=author,
@@ -173,11 +175,15 @@ async def post_comment(
         created_at=when,
         **claim_fields(text),
     )
-    if status == CommentStatus.VISIBLE and when > thread.last_activity_at:
+    # One transaction for the row, the thread's activity and its version: one commit, and
+    # no reader sees the new comment under the version that still holds the old tree.
+    visible = status == CommentStatus.VISIBLE
+    async with in_transaction():
+        await row.save()
+        await touch(thread.id, when if visible else None)
+    if visible and when > thread.last_activity_at:
         thread.last_activity_at = when
-        await Thread.filter(id=thread.id, last_activity_at__lt=when).update(last_activity_at=when)
-    await touch(thread.id)
-    return comment
+    return row
 
 
 async def _own_comment(thread: Thread, comment_id: int, window_seconds: int) -> Comment:

@@ -14,25 +14,33 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from tortoise.exceptions import IntegrityError
-from tortoise.expressions import F, Q
+from tortoise.expressions import Q
 from tortoise.functions import Count
 
 from forum.content.sanitize import clean_body
 from forum.errors import Invalid, NotFound
-from forum.models import ClaimState, Comment, CommentStatus, Thread
+from forum.models import (
+    ClaimState,
+    Comment,
+    CommentStatus,
+    Thread,
+    bump_thread,
+    thread_comment_rows,
+)
 
 MAX_SLUG_CHARS = 80
 MAX_TITLE_CHARS = 300
 DELETED_TEXT = "[deleted]"
 
 
-async def touch(thread_id: int) -> None:
+async def touch(thread_id: int, activity_at: datetime | None = None) -> None:
     """Mark a thread changed, after (or in the same transaction as) the change.
 
     Never before it: a reader who saw the new version with the old rows would cache the
-    old tree under the new key.
+    old tree under the new key. `activity_at` also moves the thread's last activity
+    (never backwards), for a new visible comment.
     """
-    await Thread.filter(id=thread_id).update(version=F("version") + 1)
+    await bump_thread(thread_id, activity_at)
 
 
 def _visible_count() -> Count:
@@ -223,45 +231,28 @@ async def comment_tree(thread: Thread, *, newest_first: bool = False) -> list[Co
     Top-level comments come oldest first (or newest first); replies always read in the
     order they were posted, as a conversation does.
     """
-    rows = (
-        await Comment.filter(thread_id=thread.id)
-        .order_by("created_at", "id")
-        .values(
-            "id",
-            "parent_id",
-            "author",
-            "html",
-            "status",
-            "created_at",
-            "edited_at",
-            "claim_state",
-            "moderator_note",
-            "sources",
-        )
-    )
+    rows = await thread_comment_rows(thread.id)
     nodes: dict[int, CommentNode] = {}
     roots: list[CommentNode] = []
-    for row in rows:
-        removed = row["status"] != CommentStatus.VISIBLE
+    for cid, parent_id, author, html, status, created, edited, claim, note, sources in rows:
+        removed = status != CommentStatus.VISIBLE
         node = CommentNode(
-            id=row["id"],
-            parent_id=row["parent_id"],
-            author="" if removed else row["author"],
-            html="" if removed else row["html"],
-            created_at=row["created_at"],
-            edited_at=row["edited_at"],
+            id=cid,
+            parent_id=parent_id,
+            author="" if removed else author,
+            html="" if removed else html,
+            created_at=created,
+            edited_at=edited,
             removed=removed,
             placeholder=(
-                ("[deleted]" if row["status"] == CommentStatus.DELETED else "[removed]")
-                if removed
-                else ""
+                ("[deleted]" if status == CommentStatus.DELETED else "[removed]") if removed else ""
             ),
-            source_requested=row["claim_state"] == ClaimState.SOURCE_REQUESTED,
-            moderator_note="" if removed else row["moderator_note"],
-            sources=[] if removed else row["sources"],
+            source_requested=claim == ClaimState.SOURCE_REQUESTED,
+            moderator_note="" if removed else note,
+            sources=[] if removed else sources,
         )
         nodes[node.id] = node
-        parent = nodes.get(row["parent_id"]) if row["parent_id"] else None
+        parent = nodes.get(parent_id) if parent_id else None
         (parent.replies if parent else roots).append(node)
     roots = _prune(roots)
     return roots[::-1] if newest_first else roots

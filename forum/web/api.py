@@ -10,11 +10,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import orjson
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from forum.errors import Forbidden, Invalid, NotFound
-from forum.models import ClaimState, Comment, CommentStatus, Thread, row_id
+from forum.models import ClaimState, Comment, CommentStatus, Thread, row_id, thread_version
 from forum.services import comments as comment_service
 from forum.services import moderation, ratelimit, threads
 from forum.services.comments import NewComment, post_comment
@@ -98,11 +99,11 @@ async def list_threads(request: Request) -> Response:
 async def get_thread(request: Request) -> Response:
     """The tree, served from the read cache while the thread's version stands."""
     thread_id = request.path_params["id"]
-    version = await Thread.filter(id=thread_id).values_list("version", flat=True)
-    if not version:
+    version = await thread_version(thread_id)
+    if version is None:
         raise NotFound(f"There is no thread {thread_id}.")
     cache = request.app.state.thread_cache
-    key = ("api", thread_id, version[0])
+    key = ("api", thread_id, version)
     entry = cache.get(key)
     if entry is None:
         entry = cache.put(key, await _thread_body(thread_id))
@@ -115,16 +116,15 @@ async def get_thread(request: Request) -> Response:
 async def _thread_body(thread_id: int) -> bytes:
     thread = await Thread.get(id=thread_id)
     tree = await threads.comment_tree(thread)
-    return json.dumps(
+    return orjson.dumps(
         {
             **_thread_summary(thread),
             "url": thread.url,
             "body_html": thread.body_html,
             "open": thread.status == "open",
             "comments": [_node(n) for n in tree],
-        },
-        separators=(",", ":"),
-    ).encode()
+        }
+    )
 
 
 async def create_comment(request: Request) -> Response:
