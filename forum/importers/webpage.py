@@ -3,7 +3,8 @@
 For moving a blog whose owner has no export, only its pages. Nothing is fetched here (see
 `forum.importers.fetch`); this is pure extraction from a page already in hand.
 
-- Title: og:title, else the first <h1>, else <title>, else the address.
+- Title: og:title, else the article's <h1> (not the site name in the header), else
+  <title>, else the address.
 - Body: [itemprop=articleBody], .post-body, .entry-content or <article>, else the element
   holding the most paragraph text; page furniture (nav, header, footer, aside, forms,
   scripts, share and related-post widgets) is dropped first.
@@ -132,7 +133,10 @@ def _title(soup: BeautifulSoup, url: str) -> str:
     og = soup.find("meta", attrs={"property": "og:title"})
     if og is not None and str(og.get("content") or "").strip():
         return " ".join(str(og["content"]).split())
-    for node in (soup.find("h1"), soup.find("title")):
+    headline = soup.select_one("article h1, h1.entry-title, h1.post-title") or next(
+        (h for h in soup.find_all("h1") if not h.find_parent(["header", "nav"])), None
+    )
+    for node in (headline, soup.find("title")):
         if node is not None and node.get_text().strip():
             return " ".join(node.get_text().split())
     return url
