@@ -85,6 +85,9 @@ class Thread(Model):
     # Bumped by every change a reader could see (services.threads.touch): the read cache
     # keys a thread's serialised tree by (id, version), so a bump is an invalidation.
     version = fields.IntField(default=0, db_default=0)
+    # Visible comments, counted again by the same statement that bumps the version, in
+    # the change's transaction: lists and count badges read it instead of counting rows.
+    comment_count = fields.IntField(default=0, db_default=0)
 
     comments: fields.ReverseRelation[Comment]
 
@@ -133,6 +136,7 @@ class Comment(Model):
             Index(fields=("thread_id", "created_at"), name="comment_thread_created_idx"),
             Index(fields=("status", "created_at"), name="comment_status_created_idx"),
             Index(fields=("claim_state", "id"), name="comment_claim_state_idx"),
+            Index(fields=("thread_id", "status"), name="comment_thread_status_idx"),
         )
 
     def __str__(self) -> str:
@@ -261,18 +265,31 @@ async def raw_query(sql: str, *args: object) -> list:
     return rows
 
 
+VISIBLE_COUNT_SQL = (
+    "(SELECT COUNT(*) FROM comment WHERE comment.thread_id = thread.id"
+    " AND comment.status = 'visible')"
+)
+
+# Every thread's count from its rows: for data written around the services (the
+# benchmark generator's bulk path). Migration 0007 runs the same statement.
+RECOUNT_ALL_SQL = f"UPDATE thread SET comment_count = {VISIBLE_COUNT_SQL}"
+
+
 async def bump_thread(thread_id: int, activity_at: datetime | None = None) -> None:
-    """New version for the thread, and its last activity moved up to `activity_at`, at once.
+    """New version and visible count for the thread, and its last activity moved up to
+    `activity_at` (never back), in one statement.
 
     One fixed statement: the post path ran two ORM updates here, and building them cost
-    more than running them.
+    more than running them. Counting again, rather than adding and subtracting, cannot
+    drift whatever the change was; the (thread_id, status) index makes it an index count.
     """
+    sql = f"UPDATE thread SET version = version + 1, comment_count = {VISIBLE_COUNT_SQL}"
     if activity_at is None:
-        await raw_query("UPDATE thread SET version = version + 1 WHERE id = $1", thread_id)
+        await raw_query(f"{sql} WHERE id = $1", thread_id)
         return
     await raw_query(
-        "UPDATE thread SET version = version + 1, last_activity_at = CASE"
-        " WHEN last_activity_at < $2 THEN $2 ELSE last_activity_at END WHERE id = $1",
+        f"{sql}, last_activity_at = CASE WHEN last_activity_at < $2 THEN $2"
+        " ELSE last_activity_at END WHERE id = $1",
         thread_id,
         activity_at,
     )

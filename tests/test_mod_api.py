@@ -59,6 +59,7 @@ async def test_queue_shows_the_seed_claim_with_its_sentence(client):
     data = response.json()
     assert data["tab"] == "needs_source"
     assert data["counts"]["needs_source"] == len(data["items"]) >= 1
+    assert data["counts_capped"] == []
     item = next(i for i in data["items"] if i["comment"]["id"] == tr2.id)
     assert item["thread"] == {"slug": blog.slug, "title": blog.title}
     assert item["comment"]["claim_state"] == "flagged"

@@ -149,7 +149,7 @@ async def test_bulk_approve_clears_flags_and_resolves_reports(database, moderato
     one = await post_comment(thread, NewComment(text="Crime rose 20% last year."))
     two = await post_comment(thread, NewComment(text="The club sold its ground in 2021."))
     await moderation.report_comment(one.id, "needs_source", "no source", ip="1.2.3.4", secret="s")
-    assert (await moderation.counts())["reported"] == 1
+    assert (await moderation.counts())[0]["reported"] == 1
     async with make_client(database) as http:
         await login(http)
         csrf = await token(http, "/mod?tab=reported")
@@ -318,3 +318,22 @@ async def test_hidden_comment_with_replies_shows_as_removed(database, moderator)
         page = (await http.get(f"/t/{thread.slug}")).text
     assert "[removed]" in page and "[deleted]" not in page
     assert "The mayor resigned" not in page and "No he did not." in page
+
+
+async def test_tab_counts_stop_at_the_cap_and_say_so(database, moderator, monkeypatch):
+    monkeypatch.setattr(moderation, "COUNT_CAP", 3)
+    thread = await threads.create_thread(title="T", body_html="", import_key="t")
+    for i in range(4):
+        await post_comment(thread, NewComment(text=f"held {i}"), status=CommentStatus.PENDING)
+    await post_comment(thread, NewComment(text="Crime rose 20% last year."))
+    assert await moderation.counts() == (
+        {"needs_source": 1, "reported": 0, "pending": 3},
+        ["pending"],
+    )
+    page = await moderation.queue(moderation.Tab.PENDING)
+    assert len(page.items) == 4  # the cap limits the count, never the queue
+    async with make_client(database) as http:
+        await login(http)
+        html = (await http.get("/mod?tab=pending")).text
+    assert '<span class="count">(3+)</span>' in html
+    assert '<span class="count">(1)</span>' in html

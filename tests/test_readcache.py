@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from forum.models import Moderator, Thread
+from forum.models import Comment, CommentStatus, Moderator, Thread
 from forum.services import accounts, moderation, threads
 from forum.services.comments import (
     NewComment,
@@ -39,8 +39,18 @@ def find(tree: list[dict], comment_id: int) -> dict | None:
 
 
 async def read(client, thread: Thread) -> dict:
+    """The thread as the API serves it, after checking its count badge agrees with the rows.
+
+    The count is stored on the thread and recounted with each version bump, so every
+    change this file walks through also proves the count did not drift.
+    """
     response = await client.get(f"/api/v1/threads/{thread.id}")
     assert response.status_code == 200
+    visible = await Comment.filter(thread_id=thread.id, status=CommentStatus.VISIBLE).count()
+    counts = await client.get("/api/v1/counts", params={"id": thread.id})
+    assert counts.json()["counts"] == {str(thread.id): visible}
+    listed = (await client.get("/api/v1/threads")).json()["threads"]
+    assert [t["comment_count"] for t in listed if t["id"] == thread.id] == [visible]
     return response.json()
 
 
@@ -52,7 +62,7 @@ async def test_a_warm_read_costs_one_query_and_hits_the_cache(client):
     await read(client, thread)
     hits = cache.hits
     with counting() as queries:
-        again = await read(client, thread)
+        again = (await client.get(f"/api/v1/threads/{thread.id}")).json()
     assert len(again["comments"]) == 30
     assert cache.hits == hits + 1
     assert len(queries) == 1 and "VERSION" in queries[0]
@@ -88,6 +98,11 @@ async def test_no_change_is_ever_served_stale(client):
 
     await delete_comment(thread, second.id, window_seconds=900)
     assert "<p>A reply, edited.</p>" not in texts((await read(client, thread))["comments"])
+
+    held = await post_comment(thread, NewComment(text="Held back."), status=CommentStatus.PENDING)
+    assert "<p>Held back.</p>" not in texts((await read(client, thread))["comments"])
+    await moderation.act(moderator, held.id, moderation.Action.APPROVE)
+    assert "<p>Held back.</p>" in texts((await read(client, thread))["comments"])
 
 
 def test_the_cache_evicts_least_recently_used_by_size():

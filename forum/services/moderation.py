@@ -30,6 +30,7 @@ from forum.services.comments import hash_ip
 from forum.services.threads import touch
 
 PAGE_SIZE = 20
+COUNT_CAP = 1000
 MAX_NOTE_CHARS = 1000
 
 
@@ -76,13 +77,27 @@ class QueuePage:
     items: list[QueueItem]
     next_after: int | None
     counts: dict[str, int]
+    capped: list[str] = field(default_factory=list)  # tabs holding more than COUNT_CAP
 
 
-async def counts() -> dict[str, int]:
-    return {
-        tab.value: await Comment.filter(_tab_filter(tab)).count()
-        for tab in (Tab.NEEDS_SOURCE, Tab.REPORTED, Tab.PENDING)
-    }
+async def _capped_count(tab: Tab) -> int:
+    """Rows in the tab, counting no further than COUNT_CAP + 1.
+
+    Every queue page shows its tabs' counts, and an exact count reads every matching
+    row: 45 ms for "Needs source" at a million comments, growing with the backlog. Past
+    the cap a moderator learns "more than 1,000", which is all the number was for.
+    """
+    first = Comment.filter(_tab_filter(tab)).order_by("id").limit(COUNT_CAP + 1)
+    return await Comment.filter(id__in=Subquery(first.values("id"))).count()
+
+
+async def counts() -> tuple[dict[str, int], list[str]]:
+    """Each tab's count (at most COUNT_CAP), and the tabs that hold more than that."""
+    found = {t.value: await _capped_count(t) for t in (Tab.NEEDS_SOURCE, Tab.REPORTED, Tab.PENDING)}
+    return (
+        {tab: min(n, COUNT_CAP) for tab, n in found.items()},
+        [tab for tab, n in found.items() if n > COUNT_CAP],
+    )
 
 
 async def queue(tab: Tab, after: int | None = None, limit: int = PAGE_SIZE) -> QueuePage:
@@ -113,7 +128,8 @@ async def queue(tab: Tab, after: int | None = None, limit: int = PAGE_SIZE) -> Q
         )
         for c in comments
     ]
-    return QueuePage(tab, items, comments[-1].id if more else None, await counts())
+    tab_counts, capped = await counts()
+    return QueuePage(tab, items, comments[-1].id if more else None, tab_counts, capped)
 
 
 def _snapshot(comment: Comment) -> dict[str, Any]:

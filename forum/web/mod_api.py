@@ -95,6 +95,7 @@ async def queue(request: Request) -> Response:
         {
             "tab": tab.value,
             "counts": page.counts,
+            "counts_capped": page.capped,
             "items": [
                 {
                     "comment": _comment(item.comment),

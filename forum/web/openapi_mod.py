@@ -145,10 +145,19 @@ MOD_SCHEMAS: dict[str, Any] = {
     },
     "QueuePage": {
         "type": "object",
-        "required": ["tab", "counts", "items", "next_after"],
+        "required": ["tab", "counts", "counts_capped", "items", "next_after"],
         "properties": {
             "tab": {"type": "string"},
-            "counts": {"type": "object", "additionalProperties": {"type": "integer"}},
+            "counts": {
+                "type": "object",
+                "additionalProperties": {"type": "integer", "maximum": 1000},
+                "description": "Comments in each tab, counted up to 1,000.",
+            },
+            "counts_capped": {
+                "type": "array",
+                "items": {"type": "string"},
+                "description": "The tabs that hold more than their count says (over 1,000).",
+            },
             "items": {
                 "type": "array",
                 "items": {
