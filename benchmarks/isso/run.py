@@ -64,6 +64,8 @@ def ensure_venv(venv: Path = DEFAULT_VENV) -> Path:
 
 
 def isso_version(venv: Path = DEFAULT_VENV) -> str:
+    """Asked before anything starts, so on a new machine it makes the venv first."""
+    ensure_venv(venv)
     out = subprocess.run(
         [str(venv / "bin" / "python"), "-c", "import isso; print(isso.__version__)"],
         capture_output=True,
