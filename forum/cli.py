@@ -20,7 +20,6 @@ from forum.models import Role, Thread
 from forum.services import accounts, exports, imports, tokens
 from forum.settings import Settings, SettingsError
 
-PROGRESS_MIN_FILES = 20
 DEFAULT_EVAL_FILE = "tests/data/claims/heldout.jsonl"
 
 
@@ -46,48 +45,73 @@ def _describe(report: imports.FileReport) -> str:
     if report.error:
         return f"error: {report.error}"
     parts = []
+    would = "would be " if report.dry_run else ""
     for t in report.threads:
-        state = "created" if t.created else "unchanged"
+        state = f"{would}created" if t.created else "unchanged"
         parts.append(
-            f"thread {t.slug} {state}, comments {t.comments_created} created, "
+            f"thread {t.slug} {state}, comments {t.comments_created} {would}created, "
             f"{t.comments_unchanged} unchanged"
         )
     line = f"{report.path} [{report.format}]: " + ("; ".join(parts) or "no threads")
+    line += f", {len(report.skipped)} skipped" if report.skipped else ""
+    line += "".join(f"\n  skipped: {s}" for s in report.skipped)
     return line + "".join(f"\n  warning: {w}" for w in report.warnings)
 
 
-async def run_import(paths: Sequence[Path], *, quiet: bool = False) -> list[imports.FileReport]:
-    """Import with per-file lines on stdout and a progress bar on a terminal."""
-    files = list(imports.expand_paths(paths))
+def _is_url(target: str) -> bool:
+    return target.startswith(("http://", "https://"))
+
+
+async def run_import(
+    targets: Sequence[Path | str],
+    *,
+    quiet: bool = False,
+    format: str | None = None,
+    dry_run: bool = False,
+    allow_private: bool = False,
+    thread_url: str | None = None,
+) -> list[imports.FileReport]:
+    """Import files, folders and page URLs, with a line per file and a progress bar."""
+    urls = [str(t) for t in targets if _is_url(str(t))]
+    paths = [Path(t) for t in targets if not _is_url(str(t))]
     missing = [p for p in paths if not p.exists()]
-    bar = tqdm(
-        total=len(files),
-        unit="file",
-        file=sys.stderr,
-        disable=quiet or len(files) < PROGRESS_MIN_FILES or not sys.stderr.isatty(),
-    )
     reports = [
         imports.FileReport(path=str(p), error=f"{p}: no such file or folder") for p in missing
     ]
-    for path in files:
-        report = await imports.import_file(path)
-        reports.append(report)
-        bar.update(1)
-        if not quiet:
-            bar.write(_describe(report), file=sys.stdout)
-    bar.close()
-    for report in reports[: len(missing)]:
+    for report in reports:
         print(_describe(report))
-    if not quiet:
-        threads = [t for r in reports for t in r.threads]
-        print(
-            f"{len(files)} file(s): {sum(t.created for t in threads)} thread(s) created, "
-            f"{sum(not t.created for t in threads)} unchanged; "
-            f"{sum(t.comments_created for t in threads)} comment(s) created, "
-            f"{sum(t.comments_unchanged for t in threads)} unchanged; "
-            f"{sum(not r.ok for r in reports)} error(s)"
+    show = not quiet and sys.stderr.isatty()
+    for url in urls:
+        reports.append(
+            await imports.import_url(
+                url, thread_url=thread_url, allow_private=allow_private, dry_run=dry_run
+            )
         )
+        if not quiet:
+            print(_describe(reports[-1]))
+    for path in imports.expand_paths(p for p in paths if p.exists()):
+        with tqdm(unit="comment", file=sys.stderr, disable=not show, leave=False) as bar:
+            bar.set_description(path.name)
+            report = await imports.import_file(path, format=format, dry_run=dry_run, progress=bar)
+        reports.append(report)
+        if not quiet or not report.ok:
+            print(_describe(report))
+    if not quiet:
+        print(_summary(reports))
     return reports
+
+
+def _summary(reports: list[imports.FileReport]) -> str:
+    threads = [t for r in reports for t in r.threads]
+    would = " (dry run: nothing written)" if any(r.dry_run for r in reports) else ""
+    return (
+        f"{len(reports)} file(s){would}: {sum(t.created for t in threads)} thread(s) created, "
+        f"{sum(not t.created for t in threads)} unchanged; "
+        f"{sum(t.comments_created for t in threads)} comment(s) created, "
+        f"{sum(t.comments_unchanged for t in threads)} unchanged, "
+        f"{sum(len(r.skipped) for r in reports)} skipped; "
+        f"{sum(not r.ok for r in reports)} error(s)"
+    )
 
 
 async def seed_if_empty(settings: Settings) -> None:
@@ -133,7 +157,16 @@ def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
     async def work() -> int:
-        reports = await run_import(args.paths, quiet=args.quiet)
+        if args.thread_url and sum(_is_url(t) for t in args.targets) != 1:
+            raise CommandError("--thread-url names the thread of one page URL", 2)
+        reports = await run_import(
+            args.targets,
+            quiet=args.quiet,
+            format=args.format,
+            dry_run=args.dry_run,
+            allow_private=args.allow_private,
+            thread_url=args.thread_url,
+        )
         return 0 if all(r.ok for r in reports) else 1
 
     return asyncio.run(_with_db(settings, work))
@@ -285,9 +318,29 @@ def build_parser() -> argparse.ArgumentParser:
     migrate = sub.add_parser("migrate", help="apply pending database migrations")
     migrate.set_defaults(func=cmd_migrate)
 
-    imp = sub.add_parser("import", help="import documents (scraped page text, forum JSON exports)")
-    imp.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="files or folders")
+    imp = sub.add_parser(
+        "import",
+        help="import exports (WordPress, Blogger, Disqus, Isso, Commento, forum), page text"
+        " or a live page by URL",
+    )
+    imp.add_argument(
+        "targets", nargs="+", metavar="PATH_OR_URL", help="files, folders or http(s) URLs"
+    )
     imp.add_argument("--quiet", "-q", action="store_true", help="print errors only")
+    imp.add_argument(
+        "--format",
+        choices=sorted(imports.FORMAT_NAMES),
+        help="read files as this format instead of detecting it",
+    )
+    imp.add_argument(
+        "--dry-run", action="store_true", help="report what would change; write nothing"
+    )
+    imp.add_argument(
+        "--allow-private",
+        action="store_true",
+        help="let a URL import fetch from private and loopback addresses",
+    )
+    imp.add_argument("--thread-url", help="the canonical address to record for a URL's thread")
     imp.set_defaults(func=cmd_import)
 
     mod = sub.add_parser("create-moderator", help="create a moderator account")

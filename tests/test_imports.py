@@ -59,18 +59,32 @@ async def test_a_bad_file_is_reported_and_the_others_still_import(database, tmp_
     ]
 
 
-async def test_a_document_failing_half_way_leaves_nothing_written(database, tmp_path):
+async def test_a_broken_record_is_skipped_with_its_reason_and_its_replies_kept(
+    database, tmp_path
+):
     good = {"id": 1, "parent_id": None, "text": "Fine comment", "status": "visible"}
     empty = {"id": 2, "parent_id": 1, "text": "   ", "status": "visible"}
+    reply = {"id": 3, "parent_id": 2, "text": "Answering the empty one", "status": "visible"}
     doc = {
-        "threads": [{"slug": "half", "title": "Half", "body_html": "", "comments": [good, empty]}]
+        "threads": [
+            {"slug": "half", "title": "Half", "body_html": "", "comments": [good, empty, reply]}
+        ]
     }
     path = tmp_path / "export.json"
     path.write_text(json.dumps(doc))
     [report] = await imports.import_paths([path])
-    assert "comment forum-json:half:2" in report.error and "empty" in report.error
-    assert await Thread.all().count() == 0
-    assert await Comment.all().count() == 0
+    assert report.error is None
+    assert len(report.skipped) == 1
+    assert "comment forum-json:half:2" in report.skipped[0] and "empty" in report.skipped[0]
+    assert report.warnings == [
+        "comment forum-json:half:3: its parent forum-json:half:2 was not imported;"
+        " imported as a top-level comment"
+    ]
+    thread = await Thread.get(slug="half")
+    assert shape(await threads.comment_tree(thread)) == [
+        ("Fine comment</p>", []),
+        ("Answering the empty", []),
+    ]
 
 
 async def test_unreadable_path_is_reported(database, tmp_path):

@@ -47,3 +47,4 @@ class ImportedThread:
     url: str | None = None
     source: str | None = None
     warnings: tuple[str, ...] = field(default_factory=tuple)
+    created_at: datetime | None = None  # when the post went up; else its first comment's time

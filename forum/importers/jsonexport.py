@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from forum.importers import ImportedComment, ImportedThread, ImportFormatError
+from forum.importers.reporting import Warn
 
 FORMAT = "forum-json"
 STATUSES = {"visible", "pending", "hidden", "deleted"}
@@ -151,6 +152,6 @@ def parse(data: bytes, name: str) -> list[ImportedThread]:
     return parse_document(document, name)
 
 
-def records(path: Path) -> Iterator[ImportedThread]:
-    """Small documents are read whole: a thread carries its comments inline."""
+def records(path: Path, on_warning: Warn | None = None) -> Iterator[ImportedThread]:
+    """Small documents are read whole: a thread carries its comments, and its warnings."""
     yield from parse(path.read_bytes(), path.name)

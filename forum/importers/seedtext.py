@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePath
 
 from forum.importers import ImportedComment, ImportedThread, ImportFormatError
+from forum.importers.reporting import Warn
 
 FORMAT = "seedtext"
 
@@ -257,6 +258,6 @@ def parse(data: bytes, name: str) -> list[ImportedThread]:
     return [parse_text(decode(data, name), name)]
 
 
-def records(path: Path) -> Iterator[ImportedThread]:
-    """Small documents are read whole: a thread carries its comments inline."""
+def records(path: Path, on_warning: Warn | None = None) -> Iterator[ImportedThread]:
+    """Small documents are read whole: a thread carries its comments, and its warnings."""
     yield from parse(path.read_bytes(), path.name)

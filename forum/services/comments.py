@@ -152,8 +152,14 @@ async def post_comment(
     import_key: str | None = None,
     created_at: datetime | None = None,
     status: CommentStatus = CommentStatus.VISIBLE,
+    bump: bool = True,
 ) -> Comment:
-    """Validate, sanitise and store one comment; update the thread's last activity."""
+    """Validate, sanitise and store one comment; update the thread's last activity.
+
+    `bump=False` leaves the thread's version, count and activity to the caller, which
+    must then call `touch` in the same transaction: an import bumps each thread once
+    per batch rather than recounting a long thread after every comment.
+    """
     if origin is Origin.WEB and thread.status == ThreadStatus.CLOSED:
         raise Conflict("This thread is closed to new comments.")
     text = clean_text(new.text)
@@ -180,7 +186,8 @@ async def post_comment(
     visible = status == CommentStatus.VISIBLE
     async with in_transaction():
         await row.save()
-        await touch(thread.id, when if visible else None)
+        if bump:
+            await touch(thread.id, when if visible else None)
     if visible and when > thread.last_activity_at:
         thread.last_activity_at = when
     return row

@@ -1,8 +1,13 @@
-"""Importing documents: pick the format, parse, and store through the comment service.
+"""Importing documents: pick the format, check the whole file, then store it in batches.
 
-Each thread is written in one transaction, so a failure leaves nothing half-written.
-Threads and comments are found again by their import keys, which is what makes a second
-import of the same files change nothing.
+A file is read twice. The first pass parses every record and writes nothing, so a file
+that is not what it claims to be, or breaks off half-way, fails with its reason and
+leaves the database as it was; it also learns each comment's parent, which is what lets
+the second pass place replies whose parent comes later in the file, and make replies
+whose parent is nowhere to be found top-level instead of dropping them. The second pass
+writes through the comment service, a batch of comments per transaction, so memory stays
+bounded by a batch and the keys, not by the file. Threads and comments are found again
+by their import keys, which is what makes a second import of the same file change nothing.
 """
 
 from __future__ import annotations
@@ -11,26 +16,49 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
-
-from tortoise.transactions import in_transaction
+from typing import Protocol
 
 from forum.errors import DomainError
-from forum.importers import ImportedThread, ImportFormatError, jsonexport, seedtext
-from forum.models import Comment, CommentStatus, Thread
-from forum.services import threads
-from forum.services.comments import NewComment, Origin, post_comment
+from forum.importers import (
+    ImportedThread,
+    ImportFormatError,
+    blogger,
+    commento,
+    disqus,
+    isso,
+    isso_db,
+    jsonexport,
+    seedtext,
+    webpage,
+    wxr,
+)
+from forum.importers.fetch import fetch_page
+from forum.services.import_writer import Survey, ThreadReport, Writer
 
-# Most specific first: the seed text format accepts anything that is not JSON or XML.
-FORMATS: tuple[ModuleType, ...] = (jsonexport, seedtext)
+# Most specific first: Isso's database before the seed text format, which takes
+# anything that does not start like JSON or XML.
+FORMATS: tuple[ModuleType, ...] = (
+    jsonexport,
+    wxr,
+    disqus,
+    blogger,
+    commento,
+    isso,
+    isso_db,
+    seedtext,
+)
+FORMAT_NAMES = {module.FORMAT: module for module in FORMATS}
 PEEK_BYTES = 4096
 
+Records = Callable[[Callable[[str], None]], Iterator]
 
-@dataclass
-class ThreadReport:
-    slug: str
-    created: bool
-    comments_created: int = 0
-    comments_unchanged: int = 0
+
+class Progress(Protocol):
+    """What a progress bar offers (tqdm does): told the total, then each step."""
+
+    def reset(self, total: int | None = None) -> None: ...
+
+    def update(self, n: float | None = 1) -> bool | None: ...
 
 
 @dataclass
@@ -39,7 +67,9 @@ class FileReport:
     format: str | None = None
     threads: list[ThreadReport] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)  # records not imported, with why
     error: str | None = None
+    dry_run: bool = False
 
     @property
     def ok(self) -> bool:
@@ -54,53 +84,6 @@ def detect_format(data: bytes, name: str) -> ModuleType:
     raise ImportFormatError(f"{name}: not a format forum can import")
 
 
-async def import_thread(doc: ImportedThread) -> ThreadReport:
-    """Store one parsed thread and its comments, skipping what is already there."""
-    async with in_transaction():
-        thread = await Thread.get_or_none(import_key=doc.key)
-        created = thread is None
-        if thread is None:
-            thread = await threads.create_thread(
-                title=doc.title,
-                body_html=doc.body_html,
-                import_key=doc.key,
-                slug=doc.slug,
-                url=doc.url,
-                source=doc.source,
-            )
-        report = ThreadReport(slug=thread.slug, created=created)
-        keys = [c.key for c in doc.comments]
-        existing = dict(
-            await Comment.filter(import_key__in=keys).values_list("import_key", "thread_id")
-        )
-        foreign = sorted(k for k, tid in existing.items() if tid != thread.id)
-        if foreign:
-            raise ImportFormatError(f"comment key {foreign[0]!r} belongs to another thread")
-        ids = dict(await Comment.filter(import_key__in=keys).values_list("import_key", "id"))
-        for item in doc.comments:
-            if item.key in ids:
-                report.comments_unchanged += 1
-                continue
-            try:
-                comment = await post_comment(
-                    thread,
-                    NewComment(
-                        text=item.text,
-                        author=item.author,
-                        parent_id=ids.get(item.parent_key) if item.parent_key else None,
-                    ),
-                    origin=Origin.IMPORT,
-                    import_key=item.key,
-                    created_at=item.created_at,
-                    status=CommentStatus(item.status),
-                )
-            except DomainError as exc:
-                raise ImportFormatError(f"comment {item.key}: {exc.message}") from None
-            ids[item.key] = comment.id
-            report.comments_created += 1
-    return report
-
-
 def expand_paths(paths: Iterable[Path]) -> Iterator[Path]:
     """Files as given, and the files inside folders (sorted, hidden ones skipped)."""
     for path in paths:
@@ -112,34 +95,123 @@ def expand_paths(paths: Iterable[Path]) -> Iterator[Path]:
             yield path
 
 
-async def import_file(path: Path) -> FileReport:
+async def import_records(
+    records: Records,
+    report: FileReport,
+    *,
+    dry_run: bool = False,
+    progress: Progress | None = None,
+    url: str | None = None,
+) -> FileReport:
+    """Survey `records`, then (unless `dry_run`) store them; problems land on `report`.
+
+    `records(on_warning)` must give a fresh iterator each call. `url` replaces the
+    page address of the (single) thread, for a page imported under its canonical URL.
+    """
+    report.dry_run = dry_run
+    name = Path(report.path).name
+    try:
+        survey = Survey()
+        for record in records(report.warnings.append):
+            survey.add(_with_url(record, url))
+        if progress is not None:
+            progress.reset(total=len(survey.comments))
+        writer = Writer(survey, report, dry_run=dry_run, progress=progress and progress.update)
+        await writer.prepare()
+        if not dry_run:
+            for record in records(lambda _message: None):  # warned in the survey
+                await writer.add(_with_url(record, url))
+        await writer.finish()
+    except (ImportFormatError, DomainError) as exc:
+        message = str(exc)
+        report.error = message if message.startswith(name) else f"{name}: {message}"
+    return report
+
+
+def _with_url(record: object, url: str | None) -> object:
+    if url is None or not isinstance(record, ImportedThread):
+        return record
+    return ImportedThread(**{**record.__dict__, "url": url})
+
+
+async def import_file(
+    path: Path,
+    *,
+    format: str | None = None,
+    dry_run: bool = False,
+    progress: Progress | None = None,
+) -> FileReport:
     """Import one file; any problem is reported on the file, never raised."""
     report = FileReport(path=str(path))
     try:
-        data = path.read_bytes()
+        with path.open("rb") as handle:
+            peek = handle.read(PEEK_BYTES)
     except OSError as exc:
         report.error = f"{path}: cannot read ({exc.strerror or exc})"
         return report
     try:
-        module = detect_format(data, str(path))
-        report.format = module.FORMAT
-        docs = module.parse(data, path.name)
-        for doc in docs:
-            report.warnings.extend(doc.warnings)
-            report.threads.append(await import_thread(doc))
-    except (ImportFormatError, DomainError) as exc:
-        message = str(exc)
-        report.error = message if message.startswith(path.name) else f"{path.name}: {message}"
-    return report
+        module = detect_format(peek, path.name) if format is None else FORMAT_NAMES[format]
+        if format is not None and not module.detect(peek.decode("utf-8", errors="replace")):
+            raise ImportFormatError(f"{path.name}: does not look like a {format} file")
+    except ImportFormatError as exc:
+        report.error = str(exc)
+        return report
+    report.format = module.FORMAT
+    return await import_records(
+        lambda warn: _warned(module.records(path, warn), warn),
+        report,
+        dry_run=dry_run,
+        progress=progress,
+    )
+
+
+async def import_url(
+    url: str,
+    *,
+    thread_url: str | None = None,
+    allow_private: bool = False,
+    dry_run: bool = False,
+) -> FileReport:
+    """Fetch a live page and import its article and comments as one thread.
+
+    `thread_url` is the address the thread is known by for embedding (the canonical
+    one, when the page was fetched from elsewhere); by default, where the fetch ended.
+    """
+    report = FileReport(path=url, format=webpage.FORMAT)
+    try:
+        final_url, html = await fetch_page(url, allow_private=allow_private)
+        doc = webpage.extract(html, final_url)
+    except ImportFormatError as exc:
+        report.error = str(exc)
+        return report
+    return await import_records(
+        lambda warn: _warned(iter([doc]), warn),
+        report,
+        dry_run=dry_run,
+        url=thread_url or final_url,
+    )
+
+
+def _warned(records: Iterator, warn: Callable[[str], None]) -> Iterator:
+    """Records, with the warnings a whole-thread record carries passed on as they come."""
+    for record in records:
+        if isinstance(record, ImportedThread):
+            for warning in record.warnings:
+                warn(warning)
+        yield record
 
 
 async def import_paths(
-    paths: Iterable[Path], on_file: Callable[[FileReport], None] | None = None
+    paths: Iterable[Path],
+    on_file: Callable[[FileReport], None] | None = None,
+    *,
+    format: str | None = None,
+    dry_run: bool = False,
 ) -> list[FileReport]:
     """Import every file under `paths`; one bad file does not stop the others."""
     reports = []
     for path in expand_paths(paths):
-        report = await import_file(path)
+        report = await import_file(path, format=format, dry_run=dry_run)
         reports.append(report)
         if on_file is not None:
             on_file(report)
