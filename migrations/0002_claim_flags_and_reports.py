@@ -5,6 +5,7 @@ from forum.models import ClaimState, ReportReason
 from json import dumps, loads
 from tortoise.fields.base import OnDelete
 from tortoise import fields
+from forum.migrations._operations import AddFieldFillingRows
 from tortoise.indexes import Index
 
 class Migration(migrations.Migration):
@@ -27,22 +28,22 @@ class Migration(migrations.Migration):
             options={'table': 'report', 'app': 'forum', 'indexes': [Index(fields=['resolved', 'id'], name='report_resolved_idx')], 'pk_attr': 'id', 'table_description': "A reader's report on a comment, waiting in the moderation queue until resolved."},
             bases=['Model'],
         ),
-        ops.AddField(
+        AddFieldFillingRows(
             model_name='Comment',
             name='claim_findings',
             field=fields.JSONField(default=list, encoder=functools.partial(dumps, separators=(',', ':')), decoder=loads),
         ),
-        ops.AddField(
+        AddFieldFillingRows(
             model_name='Comment',
             name='claim_score',
             field=fields.FloatField(default=0.0),
         ),
-        ops.AddField(
+        AddFieldFillingRows(
             model_name='Comment',
             name='claim_state',
             field=fields.CharEnumField(default=ClaimState.CLEAR, description='CLEAR: clear\nFLAGGED: flagged\nAPPROVED: approved\nSOURCE_REQUESTED: source_requested', enum_type=ClaimState, max_length=24),
         ),
-        ops.AddField(
+        AddFieldFillingRows(
             model_name='Comment',
             name='moderator_note',
             field=fields.TextField(default='', unique=False),

@@ -1,8 +1,8 @@
 from tortoise import migrations
-from tortoise.migrations import operations as ops
 import functools
 from json import dumps, loads
 from tortoise import fields
+from forum.migrations._operations import AddFieldFillingRows
 
 class Migration(migrations.Migration):
     dependencies = [('forum', '0002_claim_flags_and_reports')]
@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
     initial = False
 
     operations = [
-        ops.AddField(
+        AddFieldFillingRows(
             model_name='Comment',
             name='sources',
             field=fields.JSONField(default=list, encoder=functools.partial(dumps, separators=(',', ':')), decoder=loads),

@@ -1,6 +1,6 @@
 from tortoise import migrations
-from tortoise.migrations import operations as ops
 from tortoise import fields
+from forum.migrations._operations import AddFieldFillingRows
 
 class Migration(migrations.Migration):
     dependencies = [('forum', '0003_comment_sources')]
@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
     initial = False
 
     operations = [
-        ops.AddField(
+        AddFieldFillingRows(
             model_name='Thread',
             name='premoderated',
             field=fields.BooleanField(default=False),
