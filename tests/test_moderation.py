@@ -325,9 +325,11 @@ async def test_tab_counts_stop_at_the_cap_and_say_so(database, moderator, monkey
     thread = await threads.create_thread(title="T", body_html="", import_key="t")
     for i in range(4):
         await post_comment(thread, NewComment(text=f"held {i}"), status=CommentStatus.PENDING)
-    await post_comment(thread, NewComment(text="Crime rose 20% last year."))
+    claim = await post_comment(thread, NewComment(text="Crime rose 20% last year."))
+    for ip in ("1.2.3.4", "5.6.7.8"):  # two reports of one comment count once
+        await moderation.report_comment(claim.id, "needs_source", "", ip=ip, secret="s")
     assert await moderation.counts() == (
-        {"needs_source": 1, "reported": 0, "pending": 3},
+        {"needs_source": 1, "reported": 1, "pending": 3},
         ["pending"],
     )
     page = await moderation.queue(moderation.Tab.PENDING)

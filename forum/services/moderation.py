@@ -85,10 +85,15 @@ async def _capped_count(tab: Tab) -> int:
 
     Every queue page shows its tabs' counts, and an exact count reads every matching
     row: 45 ms for "Needs source" at a million comments, growing with the backlog. Past
-    the cap a moderator learns "more than 1,000", which is all the number was for.
+    the cap a moderator learns "more than 1,000", which is all the number was for. No
+    ORDER BY: with one, SQLite walks the whole table in id order looking for the rare
+    pending comment instead of reading the status index.
     """
-    first = Comment.filter(_tab_filter(tab)).order_by("id").limit(COUNT_CAP + 1)
-    return await Comment.filter(id__in=Subquery(first.values("id"))).count()
+    if tab is Tab.REPORTED:
+        query = Report.filter(resolved=False).distinct().limit(COUNT_CAP + 1)
+        return len(await query.values_list("comment_id", flat=True))
+    query = Comment.filter(_tab_filter(tab)).limit(COUNT_CAP + 1)
+    return len(await query.values_list("id", flat=True))
 
 
 async def counts() -> tuple[dict[str, int], list[str]]:
