@@ -26,7 +26,7 @@ from forum.content.claims import segments
 from forum.errors import DomainError
 from forum.models import row_id
 from forum.services.ratelimit import make_limiter
-from forum.services.readcache import ThreadCache
+from forum.services.readcache import ThreadCache, VersionSource
 from forum.settings import Settings
 from forum.web import (
     api,
@@ -133,6 +133,7 @@ def create_app(settings: Settings) -> Starlette:
         try:
             yield
         finally:
+            app.state.versions.close()
             await limiter.close()
             await login_limiter.close()
             await db.stop(context)
@@ -249,7 +250,8 @@ def create_app(settings: Settings) -> Starlette:
     }
     app.state.templates = _templates()
     app.state.limiter = limiter
-    app.state.thread_cache = ThreadCache()
+    app.state.thread_cache = ThreadCache(settings.thread_cache_mb * 1024 * 1024)
+    app.state.versions = VersionSource(settings.database_url)
     app.state.login_limiter = login_limiter
     app.state.ownership = Ownership(
         settings.secret_key,

@@ -295,10 +295,30 @@ async def bump_thread(thread_id: int, activity_at: datetime | None = None) -> No
     )
 
 
+async def thread_header_row(thread_id: int) -> tuple | None:
+    """(id, slug, title, url, body_html, status, last_activity_at), or None."""
+    rows = await raw_query(
+        "SELECT id, slug, title, url, body_html, status, last_activity_at FROM thread"
+        " WHERE id = $1",
+        thread_id,
+    )
+    return (*rows[0][:6], _when(rows[0][6])) if rows else None
+
+
+THREAD_VERSION_SQL = "SELECT version FROM thread WHERE id = $1"
+
+
 async def thread_version(thread_id: int) -> int | None:
     """The thread's version (see services.readcache), or None when there is no such thread."""
-    rows = await raw_query("SELECT version FROM thread WHERE id = $1", thread_id)
+    rows = await raw_query(THREAD_VERSION_SQL, thread_id)
     return rows[0][0] if rows else None
+
+
+def _json(value: str | list) -> list:
+    """SQLite hands back text (most often an empty list), PostgreSQL may decode it already."""
+    if not isinstance(value, str):
+        return value
+    return [] if value == "[]" else json.loads(value)
 
 
 def _when(value: str | datetime | None) -> datetime | None:
@@ -324,7 +344,7 @@ async def thread_comment_rows(thread_id: int) -> list[tuple]:
             _when(row[6]),
             row[7],
             row[8],
-            json.loads(row[9]) if isinstance(row[9], str) else row[9],
+            _json(row[9]),
         )
         for row in rows
     ]

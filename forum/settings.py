@@ -87,7 +87,7 @@ def _frame_ancestors(raw: str) -> str:
     return " ".join(sources)
 
 
-def _positive_int(env: Mapping[str, str], name: str, default: int) -> int:
+def _positive_int(env: Mapping[str, str], name: str, default: int, minimum: int = 1) -> int:
     raw = env.get(name)
     if raw is None or raw == "":
         return default
@@ -95,8 +95,8 @@ def _positive_int(env: Mapping[str, str], name: str, default: int) -> int:
         value = int(raw)
     except ValueError:
         raise SettingsError(f"{name}: {raw!r} is not a whole number") from None
-    if value <= 0:
-        raise SettingsError(f"{name}: must be greater than zero, got {value}")
+    if value < minimum:
+        raise SettingsError(f"{name}: must be at least {minimum}, got {value}")
     return value
 
 
@@ -119,6 +119,7 @@ class Settings:
     source_window_seconds: int = 7 * 86400
     allow_private_links: bool = False
     premoderation: bool = False
+    thread_cache_mb: int = 16
 
     @property
     def is_sqlite(self) -> bool:
@@ -146,4 +147,5 @@ class Settings:
             source_window_seconds=_positive_int(env, "FORUM_SOURCE_WINDOW", 7 * 86400),
             allow_private_links=env.get("FORUM_ALLOW_PRIVATE_LINKS", "") in {"1", "true", "yes"},
             premoderation=env.get("FORUM_PREMODERATION", "") in {"1", "true", "yes"},
+            thread_cache_mb=_positive_int(env, "FORUM_THREAD_CACHE_MB", 16, minimum=0),
         )

@@ -53,12 +53,19 @@ def test_values_from_environment(tmp_path):
     assert settings.db_pool_size == 5
 
 
+def test_the_thread_cache_can_be_sized_or_turned_off(tmp_path):
+    base = {"FORUM_DATA_DIR": str(tmp_path)}
+    assert Settings.from_env(base).thread_cache_mb == 16
+    assert Settings.from_env({**base, "FORUM_THREAD_CACHE_MB": "0"}).thread_cache_mb == 0
+
+
 @pytest.mark.parametrize(
     ("env", "message"),
     [
         ({"FORUM_ALLOWED_ORIGINS": "blog.example"}, "FORUM_ALLOWED_ORIGINS"),
         ({"FORUM_DB_POOL_SIZE": "many"}, "FORUM_DB_POOL_SIZE"),
-        ({"FORUM_DB_POOL_SIZE": "0"}, "greater than zero"),
+        ({"FORUM_DB_POOL_SIZE": "0"}, "FORUM_DB_POOL_SIZE: must be at least 1, got 0"),
+        ({"FORUM_THREAD_CACHE_MB": "-1"}, "FORUM_THREAD_CACHE_MB: must be at least 0"),
         ({"FORUM_SECRET_KEY": "short"}, "at least 16"),
     ],
 )

@@ -25,6 +25,7 @@ from forum.models import (
     Thread,
     bump_thread,
     thread_comment_rows,
+    thread_header_row,
 )
 
 MAX_SLUG_CHARS = 80
@@ -221,7 +222,27 @@ def _prune(nodes: list[CommentNode]) -> list[CommentNode]:
     return kept
 
 
-async def comment_tree(thread: Thread, *, newest_first: bool = False) -> list[CommentNode]:
+@dataclass(frozen=True)
+class ThreadHeader:
+    """What a thread's JSON carries besides its comments, read without a model object."""
+
+    id: int
+    slug: str
+    title: str
+    url: str | None
+    body_html: str
+    status: str
+    last_activity_at: datetime
+
+
+async def thread_header(thread_id: int) -> ThreadHeader | None:
+    row = await thread_header_row(thread_id)
+    return ThreadHeader(*row) if row else None
+
+
+async def comment_tree(
+    thread: Thread | ThreadHeader, *, newest_first: bool = False
+) -> list[CommentNode]:
     """The thread's comments as a tree, from one query.
 
     Top-level comments come oldest first (or newest first); replies always read in the
