@@ -187,7 +187,7 @@ async def post_comment(
     async with in_transaction():
         await row.save()
         if bump:
-            await touch(thread.id, when if visible else None)
+            await touch(thread.id, when if visible else None, added_visible=int(visible))
     if visible and when > thread.last_activity_at:
         thread.last_activity_at = when
     return row

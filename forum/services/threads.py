@@ -33,14 +33,17 @@ MAX_TITLE_CHARS = 300
 DELETED_TEXT = "[deleted]"
 
 
-async def touch(thread_id: int, activity_at: datetime | None = None) -> None:
+async def touch(
+    thread_id: int, activity_at: datetime | None = None, *, added_visible: int | None = None
+) -> None:
     """Mark a thread changed, after (or in the same transaction as) the change.
 
     Never before it: a reader who saw the new version with the old rows would cache the
     old tree under the new key. `activity_at` also moves the thread's last activity
-    (never backwards), for a new visible comment.
+    (never backwards), for a new visible comment. `added_visible` says how many visible
+    comments the change added, when that is all it did; otherwise the count is redone.
     """
-    await bump_thread(thread_id, activity_at)
+    await bump_thread(thread_id, activity_at, added_visible=added_visible)
 
 
 def slugify(title: str) -> str:
