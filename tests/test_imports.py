@@ -59,9 +59,7 @@ async def test_a_bad_file_is_reported_and_the_others_still_import(database, tmp_
     ]
 
 
-async def test_a_broken_record_is_skipped_with_its_reason_and_its_replies_kept(
-    database, tmp_path
-):
+async def test_a_broken_record_is_skipped_with_its_reason_and_its_replies_kept(database, tmp_path):
     good = {"id": 1, "parent_id": None, "text": "Fine comment", "status": "visible"}
     empty = {"id": 2, "parent_id": 1, "text": "   ", "status": "visible"}
     reply = {"id": 3, "parent_id": 2, "text": "Answering the empty one", "status": "visible"}
