@@ -17,7 +17,7 @@ import shutil
 import threading
 import uuid
 from collections.abc import AsyncIterator, Iterator
-from contextlib import contextmanager
+from contextlib import asynccontextmanager, contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -81,6 +81,21 @@ async def drop_postgres_database(server_url: str, database_url: str) -> None:
         await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     finally:
         await conn.close()
+
+
+@asynccontextmanager
+async def fresh_postgres_database() -> AsyncIterator[str]:
+    """A new, empty PostgreSQL database for one test, dropped after; skips (or fails under
+    FORUM_REQUIRE_ALL=1) when the server is not there."""
+    server = os.environ.get("FORUM_TEST_POSTGRES_URL", DEFAULT_POSTGRES_URL)
+    reason = await postgres_available(server)
+    if reason:
+        require_or_skip(reason)
+    url = await create_postgres_database(server)
+    try:
+        yield url
+    finally:
+        await drop_postgres_database(server, url)
 
 
 def make_settings(data_dir: Path, database_url: str) -> Settings:

@@ -13,7 +13,6 @@ from the folder, so a new migration is covered the day it is added.
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -37,12 +36,8 @@ from forum.models import (
 from forum.services.threads import comment_tree
 from forum.settings import Settings
 from tests.conftest import (
-    DEFAULT_POSTGRES_URL,
-    create_postgres_database,
-    drop_postgres_database,
+    fresh_postgres_database,
     make_settings,
-    postgres_available,
-    require_or_skip,
 )
 
 MIGRATIONS = sorted(
@@ -269,15 +264,8 @@ async def empty_database(request: pytest.FixtureRequest, tmp_path: Path) -> Asyn
     if request.param == "sqlite":
         yield f"sqlite://{tmp_path / 'forum.sqlite3'}"
         return
-    server = os.environ.get("FORUM_TEST_POSTGRES_URL", DEFAULT_POSTGRES_URL)
-    reason = await postgres_available(server)
-    if reason:
-        require_or_skip(reason)
-    url = await create_postgres_database(server)
-    try:
+    async with fresh_postgres_database() as url:
         yield url
-    finally:
-        await drop_postgres_database(server, url)
 
 
 def test_migrations_are_found() -> None:

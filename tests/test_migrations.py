@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import asyncpg
@@ -12,13 +11,9 @@ from tortoise.migrations.autodetector import MigrationAutodetector
 from forum import db
 from forum.models import Thread
 from tests.conftest import (
-    DEFAULT_POSTGRES_URL,
     asyncpg_dsn,
-    create_postgres_database,
-    drop_postgres_database,
+    fresh_postgres_database,
     make_settings,
-    postgres_available,
-    require_or_skip,
 )
 
 EXPECTED_TABLES = {"thread", "comment", "moderator", "moderation_action", "report"}
@@ -46,12 +41,7 @@ async def test_sqlite_from_empty(tmp_path):
 
 
 async def test_postgres_from_empty():
-    server = os.environ.get("FORUM_TEST_POSTGRES_URL", DEFAULT_POSTGRES_URL)
-    reason = await postgres_available(server)
-    if reason:
-        require_or_skip(reason)
-    url = await create_postgres_database(server)
-    try:
+    async with fresh_postgres_database() as url:
         await db.migrate(make_settings(Path("."), url))
         conn = await asyncpg.connect(asyncpg_dsn(url))
         try:
@@ -73,8 +63,6 @@ async def test_postgres_from_empty():
         assert tables >= EXPECTED_TABLES
         assert "comment_thread_created_idx" in indexes
         assert applied >= 1
-    finally:
-        await drop_postgres_database(server, url)
 
 
 async def test_models_match_the_committed_migrations(tmp_path):

@@ -9,7 +9,6 @@ one count across both; a moderator's action through one is what the other serves
 from __future__ import annotations
 
 import asyncio
-import os
 import uuid
 from contextlib import AsyncExitStack
 
@@ -17,11 +16,7 @@ import httpx
 import pytest
 
 from tests.conftest import (
-    DEFAULT_POSTGRES_URL,
-    create_postgres_database,
-    drop_postgres_database,
-    postgres_available,
-    require_or_skip,
+    fresh_postgres_database,
 )
 from tests.test_browser import forum_server
 from tests.test_cli import forum
@@ -33,15 +28,8 @@ pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 @pytest.fixture
 async def shared_services(redis_url):  # noqa: F811  (the fixture imported below)
     """A fresh PostgreSQL database and a Redis key prefix of this test's own."""
-    server = os.environ.get("FORUM_TEST_POSTGRES_URL", DEFAULT_POSTGRES_URL)
-    reason = await postgres_available(server)
-    if reason:
-        require_or_skip(reason)
-    url = await create_postgres_database(server)
-    try:
+    async with fresh_postgres_database() as url:
         yield url, f"forum-scaleout-{uuid.uuid4().hex}"
-    finally:
-        await drop_postgres_database(server, url)
 
 
 async def test_two_processes_share_comments_tokens_limits_and_moderation(settings, shared_services):

@@ -28,7 +28,8 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from urllib.parse import urlsplit
 
-from forum.importers import ImportedComment, ImportedThread, ImportFormatError
+from forum.importers import ImportedComment, ImportedThread
+from forum.importers.documents import xml_error
 from forum.importers.htmltext import html_to_plain, html_to_text
 from forum.importers.keys import make_key
 from forum.importers.reporting import Warn, log_warning
@@ -209,10 +210,7 @@ def records(
                 yield from _entry(element, state)
                 feed.clear()
     except ET.ParseError as exc:
-        line, column = exc.position
-        raise ImportFormatError(
-            f"{path.name}: not well-formed XML (line {line}, column {column})"
-        ) from None
+        raise xml_error(path.name, exc) from None
     for post_id, comments in state.waiting.items():
         state.warn(
             f"{path.name}: {len(comments)} comment(s) on {post_id}, not in the file; skipped"

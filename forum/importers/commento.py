@@ -14,12 +14,12 @@ Commento++ comment marked deleted is deleted. Page addresses are taken to be htt
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from forum.importers import ImportedComment, ImportedThread, ImportFormatError
+from forum.importers.documents import load_json
 from forum.importers.htmltext import strip_control
 from forum.importers.keys import make_key
 from forum.importers.reporting import Warn, log_warning
@@ -37,14 +37,7 @@ def detect(peek: str) -> bool:
 
 
 def _load(path: Path) -> dict[str, Any]:
-    try:
-        document = json.loads(path.read_bytes().decode("utf-8-sig"))
-    except UnicodeDecodeError as exc:
-        raise ImportFormatError(f"{path.name}: not UTF-8 (offset {exc.start})") from None
-    except json.JSONDecodeError as exc:
-        raise ImportFormatError(
-            f"{path.name}: not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})"
-        ) from None
+    document = load_json(path.read_bytes(), path.name)
     if not isinstance(document, dict) or not isinstance(document.get("comments"), list):
         raise ImportFormatError(f'{path.name}: expected an object with a "comments" list')
     return document

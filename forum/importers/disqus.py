@@ -18,7 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urldefrag
 
-from forum.importers import ImportedComment, ImportedThread, ImportFormatError
+from forum.importers import ImportedComment, ImportedThread
+from forum.importers.documents import xml_error
 from forum.importers.htmltext import html_to_plain, html_to_text
 from forum.importers.keys import content_key, make_key
 from forum.importers.reporting import Warn, log_warning
@@ -165,7 +166,4 @@ def records(
                 yield from _read_post(element, path.name, threads, warn)
             root.clear()
     except ET.ParseError as exc:
-        line, column = exc.position
-        raise ImportFormatError(
-            f"{path.name}: not well-formed XML (line {line}, column {column})"
-        ) from None
+        raise xml_error(path.name, exc) from None

@@ -14,7 +14,6 @@ as its ids count within a thread and are not the database's ids.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,6 +21,7 @@ from typing import Any
 from urllib.parse import unquote_plus
 
 from forum.importers import ImportedComment, ImportedThread, ImportFormatError
+from forum.importers.documents import load_json
 from forum.importers.htmltext import strip_control
 from forum.importers.keys import content_key, make_key
 from forum.importers.reporting import Warn
@@ -107,14 +107,7 @@ def records(
     Every warning rides on its thread; `on_warning` is accepted for the signature all the
     streaming formats share, and never called.
     """
-    try:
-        document = json.loads(path.read_bytes().decode("utf-8-sig"))
-    except UnicodeDecodeError as exc:
-        raise ImportFormatError(f"{path.name}: not UTF-8 (offset {exc.start})") from None
-    except json.JSONDecodeError as exc:
-        raise ImportFormatError(
-            f"{path.name}: not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})"
-        ) from None
+    document = load_json(path.read_bytes(), path.name)
     if not isinstance(document, list):
         raise ImportFormatError(f"{path.name}: expected a list of threads")
     for index, raw in enumerate(document):

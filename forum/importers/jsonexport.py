@@ -8,13 +8,13 @@ rejects the file with the path of the record at fault (`threads[2].comments[5].t
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from forum.importers import ImportedComment, ImportedThread, ImportFormatError
+from forum.importers.documents import load_json
 from forum.importers.reporting import Warn
 
 FORMAT = "forum-json"
@@ -141,15 +141,7 @@ def parse_document(document: Any, name: str) -> list[ImportedThread]:
 
 
 def parse(data: bytes, name: str) -> list[ImportedThread]:
-    try:
-        document = json.loads(data.decode("utf-8-sig"))
-    except UnicodeDecodeError as exc:
-        raise ImportFormatError(f"{name}: not UTF-8 (offset {exc.start})") from None
-    except json.JSONDecodeError as exc:
-        raise ImportFormatError(
-            f"{name}: not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})"
-        ) from None
-    return parse_document(document, name)
+    return parse_document(load_json(data, name), name)
 
 
 def records(path: Path, on_warning: Warn | None = None) -> Iterator[ImportedThread]:

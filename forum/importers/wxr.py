@@ -25,7 +25,8 @@ from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 
-from forum.importers import ImportedComment, ImportedThread, ImportFormatError
+from forum.importers import ImportedComment, ImportedThread
+from forum.importers.documents import xml_error
 from forum.importers.htmltext import autop, html_to_plain, html_to_text
 from forum.importers.keys import content_key, make_key
 from forum.importers.reporting import Warn, log_warning
@@ -192,7 +193,4 @@ def records(
                 yield from _item(element, path.name, site, warn)
                 channel.clear()
     except ET.ParseError as exc:
-        line, column = exc.position
-        raise ImportFormatError(
-            f"{path.name}: not well-formed XML (line {line}, column {column})"
-        ) from None
+        raise xml_error(path.name, exc) from None
