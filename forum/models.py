@@ -136,6 +136,8 @@ class Comment(Model):
             Index(fields=("thread_id", "created_at"), name="comment_thread_created_idx"),
             Index(fields=("status", "created_at"), name="comment_status_created_idx"),
             Index(fields=("claim_state", "id"), name="comment_claim_state_idx"),
+            # Counting a queue tab reads this index alone, not each comment's row.
+            Index(fields=("claim_state", "status"), name="comment_claim_status_idx"),
             Index(fields=("thread_id", "status"), name="comment_thread_status_idx"),
         )
 
@@ -160,7 +162,12 @@ class Report(Model):
 
     class Meta:
         table = "report"
-        indexes = (Index(fields=("resolved", "id"), name="report_resolved_idx"),)
+        indexes = (
+            Index(fields=("resolved", "id"), name="report_resolved_idx"),
+            # The reported tab's count, and the open reports of one page of comments.
+            Index(fields=("resolved", "comment_id"), name="report_open_comment_idx"),
+            Index(fields=("comment_id", "resolved"), name="report_comment_idx"),
+        )
 
 
 class Moderator(Model):
