@@ -184,10 +184,12 @@ async def post_comment(
     # One transaction for the row, the thread's activity and its version: one commit, and
     # no reader sees the new comment under the version that still holds the old tree.
     visible = status == CommentStatus.VISIBLE
+    if not bump:  # the caller's transaction holds the row and, later, the thread's bump
+        await row.save()
+        return row
     async with in_transaction():
         await row.save()
-        if bump:
-            await touch(thread.id, when if visible else None, added_visible=int(visible))
+        await touch(thread.id, when if visible else None, added_visible=int(visible))
     if visible and when > thread.last_activity_at:
         thread.last_activity_at = when
     return row
