@@ -17,6 +17,8 @@ from tortoise import connections, fields
 from tortoise.indexes import Index
 from tortoise.models import Model
 
+from forum.gcpause import paused_gc
+
 # IntField primary keys are 32-bit on PostgreSQL: a larger number can name no row, and
 # passing one to the database is an error rather than "not found".
 MAX_ID = 2**31 - 1
@@ -348,18 +350,11 @@ async def thread_comment_rows(thread_id: int) -> list[tuple]:
     `.values()`, with its pure-Python timestamp parsing) was half its cost; here the
     query is fixed and the two conversions it needs are done directly.
     """
-    rows = await raw_query(
-        f"SELECT {TREE_COLUMNS} FROM comment WHERE thread_id = $1 ORDER BY created_at, id",
-        thread_id,
-    )
-    return [
-        (
-            *row[:5],
-            _when(row[5]),
-            _when(row[6]),
-            row[7],
-            row[8],
-            _json(row[9]),
+    with paused_gc():  # the driver builds one tuple per row: thousands, at once
+        rows = await raw_query(
+            f"SELECT {TREE_COLUMNS} FROM comment WHERE thread_id = $1 ORDER BY created_at, id",
+            thread_id,
         )
-        for row in rows
-    ]
+        return [
+            (*row[:5], _when(row[5]), _when(row[6]), row[7], row[8], _json(row[9])) for row in rows
+        ]

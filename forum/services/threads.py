@@ -18,6 +18,7 @@ from tortoise.expressions import Q
 
 from forum.content.sanitize import clean_body
 from forum.errors import Invalid, NotFound
+from forum.gcpause import paused_gc
 from forum.models import (
     ClaimState,
     Comment,
@@ -195,7 +196,7 @@ async def visible_counts(*, urls: list[str], ids: list[int]) -> dict[str, int]:
     return counts
 
 
-@dataclass
+@dataclass(slots=True)
 class CommentNode:
     """A comment as a reader sees it. A removed comment with replies keeps its place as a
     placeholder: "[deleted]" when its author withdrew it, "[removed]" when a moderator hid
@@ -252,6 +253,12 @@ async def comment_tree(
     order they were posted, as a conversation does.
     """
     rows = await thread_comment_rows(thread.id)
+    with paused_gc():
+        return build_tree(rows, newest_first=newest_first)
+
+
+def build_tree(rows: list[tuple], *, newest_first: bool = False) -> list[CommentNode]:
+    """Nodes from `thread_comment_rows`, nested under their parents, in one pass."""
     nodes: dict[int, CommentNode] = {}
     roots: list[CommentNode] = []
     for cid, parent_id, author, html, status, created, edited, claim, note, sources in rows:

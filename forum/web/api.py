@@ -15,6 +15,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from forum.errors import Forbidden, Invalid, NotFound
+from forum.gcpause import paused_gc
 from forum.models import ClaimState, Comment, CommentStatus, Thread, row_id
 from forum.services import comments as comment_service
 from forum.services import moderation, ratelimit, threads
@@ -119,15 +120,16 @@ async def _thread_body(thread_id: int) -> bytes:
     if thread is None:
         raise NotFound(f"There is no thread {thread_id}.")
     tree = await threads.comment_tree(thread)
-    return orjson.dumps(
-        {
-            **_thread_summary(thread),
-            "url": thread.url,
-            "body_html": thread.body_html,
-            "open": thread.status == "open",
-            "comments": [_node(n) for n in tree],
-        }
-    )
+    with paused_gc():
+        return orjson.dumps(
+            {
+                **_thread_summary(thread),
+                "url": thread.url,
+                "body_html": thread.body_html,
+                "open": thread.status == "open",
+                "comments": [_node(n) for n in tree],
+            }
+        )
 
 
 async def create_comment(request: Request) -> Response:
