@@ -350,11 +350,11 @@ async def thread_comment_rows(thread_id: int) -> list[tuple]:
     `.values()`, with its pure-Python timestamp parsing) was half its cost; here the
     query is fixed and the two conversions it needs are done directly.
     """
-    with paused_gc():  # the driver builds one tuple per row: thousands, at once
-        rows = await raw_query(
-            f"SELECT {TREE_COLUMNS} FROM comment WHERE thread_id = $1 ORDER BY created_at, id",
-            thread_id,
-        )
+    rows = await raw_query(
+        f"SELECT {TREE_COLUMNS} FROM comment WHERE thread_id = $1 ORDER BY created_at, id",
+        thread_id,
+    )
+    with paused_gc():
         return [
             (*row[:5], _when(row[5]), _when(row[6]), row[7], row[8], _json(row[9])) for row in rows
         ]
