@@ -13,12 +13,13 @@ from the folder, so a new migration is covered the day it is added.
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from tortoise import Tortoise
+from tortoise.backends.base.executor import EXECUTOR_CACHE
 from tortoise.migrations.api import migrate as tortoise_migrate
 from tortoise.models import Model
 
@@ -256,6 +257,16 @@ async def migrate_to(settings: Settings, name: str) -> None:
         )
     finally:
         await Tortoise.close_connections()
+
+
+@pytest.fixture(autouse=True)
+def executor_cache_of_this_test_only() -> Iterator[None]:
+    """Tortoise caches each model's INSERT statement by connection name, not by kind of
+    database. This module uses SQLite and PostgreSQL in one process, so a statement
+    cached here with SQLite's `?` reached the PostgreSQL suite's later tests."""
+    EXECUTOR_CACHE.clear()
+    yield
+    EXECUTOR_CACHE.clear()
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
