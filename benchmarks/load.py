@@ -26,7 +26,6 @@ import time
 import urllib.request
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -35,7 +34,6 @@ import servers
 import wrkrun
 from isso.run import ADMIN_PASSWORD
 
-RESULTS = Path(__file__).resolve().parent / "results"
 JSON_HEADER = ("Content-Type: application/json",)
 # Another process using more than this many cores during a run makes the run a retry.
 FOREIGN_LIMIT = 0.1
@@ -339,30 +337,25 @@ def main(argv: list[str] | None = None) -> int:
         )
     checks = report.targets(results, memory)
     report.print_targets(checks)
-    output = args.output or RESULTS / f"{datetime.now(UTC):%Y-%m-%d}-load.json"
-    output.parent.mkdir(parents=True, exist_ok=True)
-    document = {
-        "environment": started_with,
-        "command": " ".join([Path(sys.executable).name, *sys.argv]),
-        "settings": {
-            "wrk": f"-t2 -c{args.connections} -d{args.seconds:g}s --timeout=30s",
-            "rounds": args.rounds,
-            "workers": 2,
-            "reference_serialiser": running["raw"].info.get("serialiser"),
+    report.save(
+        "load",
+        args,
+        started_with,
+        {
+            "data": {
+                k: manifest[k]
+                for k in ("threads", "comments", "reports", "seed", "queue", "seconds")
+            },
+            "workloads": {w.name: w.what for w in workloads},
+            "results": {
+                name: {system: asdict(summary) for system, summary in by_system.items()}
+                for name, by_system in results.items()
+            },
+            "forum_memory": memory,
+            "targets": checks,
         },
-        "data": {
-            k: manifest[k] for k in ("threads", "comments", "reports", "seed", "queue", "seconds")
-        },
-        "workloads": {w.name: w.what for w in workloads},
-        "results": {
-            name: {system: asdict(summary) for system, summary in by_system.items()}
-            for name, by_system in results.items()
-        },
-        "forum_memory": memory,
-        "targets": checks,
-    }
-    output.write_text(json.dumps(document, indent=1) + "\n", encoding="utf-8")
-    print(f"results: {output}")
+        reference_serialiser=running["raw"].info.get("serialiser"),
+    )
     return 0
 
 

@@ -3,9 +3,12 @@ machine and versions it ran on (so a results file can be compared with a later o
 
 from __future__ import annotations
 
+import json
 import os
 import platform
 import subprocess
+import sys
+from argparse import Namespace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -185,3 +188,26 @@ def print_targets(checks: list[dict]) -> None:
     print("\ntargets:")
     for check in checks:
         print(f"  {'met ' if check['met'] else 'MISS'} {check['target']}: {check['measured']}")
+
+
+RESULTS = Path(__file__).resolve().parent / "results"
+
+
+def save(kind: str, args: Namespace, environment: dict, body: dict, **settings: Any) -> Path:
+    """Write a run's JSON (what ran, where, how, then `body`) and say where it went."""
+    output = args.output or RESULTS / f"{datetime.now(UTC):%Y-%m-%d}-{kind}.json"
+    output.parent.mkdir(parents=True, exist_ok=True)
+    document = {
+        "environment": environment,
+        "command": " ".join([Path(sys.executable).name, *sys.argv]),
+        "settings": {
+            "wrk": f"-t2 -c{args.connections} -d{args.seconds:g}s --timeout=30s",
+            "rounds": args.rounds,
+            "workers": 2,
+            **settings,
+        },
+        **body,
+    }
+    output.write_text(json.dumps(document, indent=1) + "\n", encoding="utf-8")
+    print(f"results: {output}")
+    return output

@@ -19,13 +19,13 @@ import subprocess
 import sys
 import time
 from dataclasses import asdict
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import report
 import servers
 import wrkrun
-from load import RESULTS, Workload, measure, wait_for_quiet
+from load import Workload, measure, wait_for_quiet
 from report import environment, print_targets
 
 GENERATE = Path(__file__).resolve().parent / "generate.py"
@@ -192,28 +192,22 @@ def main(argv: list[str] | None = None) -> int:
                 }
             )
     print_targets(checks)
-    output = args.output or RESULTS / f"{datetime.now(UTC):%Y-%m-%d}-scale.json"
-    output.parent.mkdir(parents=True, exist_ok=True)
-    document = {
-        "environment": started_with,
-        "command": " ".join([Path(sys.executable).name, *sys.argv]),
-        "settings": {
-            "wrk": f"-t2 -c{args.connections} -d{args.seconds:g}s --timeout=30s",
-            "rounds": args.rounds,
-            "workers": 2,
+    report.save(
+        "scale",
+        args,
+        started_with,
+        {
+            "data": {
+                name: {k: m[k] for k in ("threads", "comments", "reports", "queue", "seconds")}
+                for name, m in manifests.items()
+            },
+            "results": {
+                name: {s: asdict(summary) for s, summary in by_set.items()}
+                for name, by_set in results.items()
+            },
+            "targets": checks,
         },
-        "data": {
-            name: {k: m[k] for k in ("threads", "comments", "reports", "queue", "seconds")}
-            for name, m in manifests.items()
-        },
-        "results": {
-            name: {s: asdict(summary) for s, summary in by_set.items()}
-            for name, by_set in results.items()
-        },
-        "targets": checks,
-    }
-    output.write_text(json.dumps(document, indent=1) + "\n", encoding="utf-8")
-    print(f"results: {output}")
+    )
     return 0
 
 
