@@ -13,7 +13,7 @@ by their import keys, which is what makes a second import of the same file chang
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import ModuleType
 from typing import Protocol
@@ -131,7 +131,7 @@ async def import_records(
 def _with_url(record: object, url: str | None) -> object:
     if url is None or not isinstance(record, ImportedThread):
         return record
-    return ImportedThread(**{**record.__dict__, "url": url})
+    return replace(record, url=url)
 
 
 async def import_file(

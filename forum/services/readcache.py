@@ -18,8 +18,6 @@ from urllib.parse import urlsplit
 
 from forum.models import THREAD_VERSION_SQL, thread_version
 
-DEFAULT_MAX_BYTES = 32 * 1024 * 1024
-
 
 @dataclass(frozen=True)
 class Entry:
@@ -30,7 +28,8 @@ class Entry:
 class ThreadCache:
     """A least-recently-used map from (thread id, version, variant) to a body and ETag."""
 
-    def __init__(self, max_bytes: int = DEFAULT_MAX_BYTES) -> None:
+    def __init__(self, max_bytes: int) -> None:
+        """`max_bytes` comes from settings (FORUM_THREAD_CACHE_MB); 0 keeps nothing."""
         self.max_bytes = max_bytes
         self._entries: OrderedDict[tuple, Entry] = OrderedDict()
         self._bytes = 0
