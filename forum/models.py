@@ -8,16 +8,12 @@ Comments posted through the web get a random one.
 
 from __future__ import annotations
 
-import json
-from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
-from tortoise import connections, fields
+from tortoise import fields
 from tortoise.indexes import Index
 from tortoise.models import Model
-
-from forum.gcpause import paused_gc
 
 # IntField primary keys are 32-bit on PostgreSQL: a larger number can name no row, and
 # passing one to the database is an error rather than "not found".
@@ -250,111 +246,3 @@ class ModerationAction(Model):
 
     async def delete(self, *args: Any, **kwargs: Any) -> None:
         raise AppendOnlyError("moderation actions are append-only")
-
-
-# The columns a thread's tree is built from, in the order `thread_comment_rows` returns.
-TREE_COLUMNS = (
-    "id, parent_id, author, html, status, created_at, edited_at, claim_state, "
-    "moderator_note, sources"
-)
-
-
-async def raw_query(sql: str, *args: object) -> list:
-    """Rows of one fixed query, written with PostgreSQL's `$1` placeholders.
-
-    For the few hot reads where building a QuerySet each time costs more than the query.
-    SQLite's numbered `?1` takes the same positions.
-    """
-    conn = connections.get("default")
-    if conn.capabilities.dialect == "sqlite":
-        sql = sql.replace("$", "?")
-        # Stored as Tortoise stores them, so they compare as text the same way.
-        args = tuple(str(a.astimezone(UTC)) if isinstance(a, datetime) else a for a in args)
-    _, rows = await conn.execute_query(sql, list(args))
-    return rows
-
-
-VISIBLE_COUNT_SQL = (
-    "(SELECT COUNT(*) FROM comment WHERE comment.thread_id = thread.id"
-    " AND comment.status = 'visible')"
-)
-
-# Every thread's count from its rows: for data written around the services (the
-# benchmark generator's bulk path). Migration 0007 runs the same statement.
-RECOUNT_ALL_SQL = f"UPDATE thread SET comment_count = {VISIBLE_COUNT_SQL}"
-
-
-async def bump_thread(
-    thread_id: int, activity_at: datetime | None = None, *, added_visible: int | None = None
-) -> None:
-    """New version and visible count for the thread, and its last activity moved up to
-    `activity_at` (never back), in one statement.
-
-    One fixed statement: the post path ran two ORM updates here, and building them cost
-    more than running them. The count is counted again from the rows (the (thread_id,
-    status) index makes that an index count), which cannot drift whatever the change
-    was; but a new comment just adds `added_visible`, because recounting on every post
-    grew with the thread: a millisecond per post at 30,000 comments. Either way it runs
-    in the change's transaction.
-    """
-    count = (
-        f"comment_count + {int(added_visible)}" if added_visible is not None else VISIBLE_COUNT_SQL
-    )
-    sql = f"UPDATE thread SET version = version + 1, comment_count = {count}"
-    if activity_at is None:
-        await raw_query(f"{sql} WHERE id = $1", thread_id)
-        return
-    await raw_query(
-        f"{sql}, last_activity_at = CASE WHEN last_activity_at < $2 THEN $2"
-        " ELSE last_activity_at END WHERE id = $1",
-        thread_id,
-        activity_at,
-    )
-
-
-async def thread_header_row(thread_id: int) -> tuple | None:
-    """(id, slug, title, url, body_html, status, last_activity_at), or None."""
-    rows = await raw_query(
-        "SELECT id, slug, title, url, body_html, status, last_activity_at FROM thread"
-        " WHERE id = $1",
-        thread_id,
-    )
-    return (*rows[0][:6], _when(rows[0][6])) if rows else None
-
-
-THREAD_VERSION_SQL = "SELECT version FROM thread WHERE id = $1"
-
-
-async def thread_version(thread_id: int) -> int | None:
-    """The thread's version (see services.readcache), or None when there is no such thread."""
-    rows = await raw_query(THREAD_VERSION_SQL, thread_id)
-    return rows[0][0] if rows else None
-
-
-def _json(value: str | list) -> list:
-    """SQLite hands back text (most often an empty list), PostgreSQL may decode it already."""
-    if not isinstance(value, str):
-        return value
-    return [] if value == "[]" else json.loads(value)
-
-
-def _when(value: str | datetime | None) -> datetime | None:
-    """SQLite hands back text, PostgreSQL a datetime."""
-    return datetime.fromisoformat(value) if isinstance(value, str) else value
-
-
-async def thread_comment_rows(thread_id: int) -> list[tuple]:
-    """A thread's comments as plain tuples, oldest first, without building model objects.
-
-    This is the read every thread view pays, and Tortoise's row conversion (objects or
-    `.values()`, with its pure-Python timestamp parsing) was half its cost; here the
-    query is fixed and the two conversions it needs are done directly.
-    """
-    rows = await raw_query(
-        f"SELECT {TREE_COLUMNS} FROM comment WHERE thread_id = $1 ORDER BY created_at, id",
-        thread_id,
-    )
-    with paused_gc():
-        return [
-            (*row[:5], _when(row[5]), _when(row[6]), row[7], row[8], _json(row[9])) for row in rows
-        ]

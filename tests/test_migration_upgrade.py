@@ -32,10 +32,10 @@ from forum.models import (
     Moderator,
     Report,
     Thread,
-    raw_query,
 )
 from forum.services.threads import comment_tree
 from forum.settings import Settings
+from forum.sql import raw_query
 from tests.conftest import (
     fresh_postgres_database,
     make_settings,

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
+from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from forum.content.claims import check_claims
@@ -31,7 +32,8 @@ from forum.models import (
     row_id,
 )
 from forum.services.sources import check_link, validate_url
-from forum.services.threads import touch
+from forum.services.threads import PostTarget, touch
+from forum.sql import insert_comment, raw_query
 
 MAX_TEXT_CHARS = 10_000
 MAX_AUTHOR_CHARS = 80
@@ -122,19 +124,19 @@ def claim_fields(text: str, current: ClaimState | None = None) -> dict:
     }
 
 
-async def _check_parent(thread: Thread, parent_id: int, origin: Origin) -> None:
+async def _check_parent(thread: Thread | PostTarget, parent_id: int, origin: Origin) -> None:
     if row_id(parent_id) is None:
         raise Invalid("The comment you are replying to does not exist.", field="parent_id")
     # A well-formed id that names no reply-able comment here clashes with what is stored
     # (409), unlike a malformed one (422): the client may be holding a stale page.
-    parent = await Comment.get_or_none(id=parent_id).only("id", "thread_id", "status")
-    if parent is None or parent.thread_id != thread.id:
+    rows = await raw_query("SELECT thread_id, status FROM comment WHERE id = $1", parent_id)
+    if not rows or rows[0][0] != thread.id:
         raise Conflict("The comment you are replying to is not in this thread.", "parent_id")
-    if origin is Origin.WEB and parent.status != CommentStatus.VISIBLE:
+    if origin is Origin.WEB and rows[0][1] != CommentStatus.VISIBLE:
         raise Conflict("The comment you are replying to is no longer shown.", "parent_id")
 
 
-def status_for_new(thread: Thread, *, premoderation: bool) -> CommentStatus:
+def status_for_new(thread: Thread | PostTarget, *, premoderation: bool) -> CommentStatus:
     """A reader's new comment waits for a moderator when the site or the thread is
     pre-moderated; pages and the API both ask here so neither can skip the queue."""
     if premoderation or thread.premoderated:
@@ -143,7 +145,7 @@ def status_for_new(thread: Thread, *, premoderation: bool) -> CommentStatus:
 
 
 async def post_comment(
-    thread: Thread,
+    thread: Thread | PostTarget,
     new: NewComment,
     *,
     origin: Origin = Origin.WEB,
@@ -184,13 +186,17 @@ async def post_comment(
     # One transaction for the row, the thread's activity and its version: one commit, and
     # no reader sees the new comment under the version that still holds the old tree.
     visible = status == CommentStatus.VISIBLE
-    if not bump:  # the caller's transaction holds the row and, later, the thread's bump
-        await row.save()
-        return row
-    async with in_transaction():
-        await row.save()
-        await touch(thread.id, when if visible else None, added_visible=int(visible))
-    if visible and when > thread.last_activity_at:
+    try:
+        row.id = await insert_comment(
+            row, bump=bump, activity_at=when if visible else None, added_visible=int(visible)
+        )
+    except IntegrityError:
+        if not bump:  # an import's key clash or broken reference: its writer reports it
+            raise
+        # The thread, or the comment replied to, was deleted since it was checked.
+        raise Conflict("This thread or the comment you replied to was just removed.") from None
+    row._saved_in_db = True  # written above, not by the ORM: a later save() must UPDATE
+    if bump and visible and when > thread.last_activity_at:
         thread.last_activity_at = when
     return row
 

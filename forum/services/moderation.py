@@ -24,11 +24,11 @@ from forum.models import (
     Report,
     ReportReason,
     Thread,
-    raw_query,
     row_id,
 )
 from forum.services.comments import hash_ip
 from forum.services.threads import touch
+from forum.sql import raw_query
 
 PAGE_SIZE = 20
 COUNT_CAP = 1000

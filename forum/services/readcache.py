@@ -16,7 +16,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from forum.models import THREAD_VERSION_SQL, thread_version
+from forum.sql import THREAD_VERSION_SQL, thread_version
 
 
 @dataclass(frozen=True)

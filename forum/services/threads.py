@@ -24,10 +24,8 @@ from forum.models import (
     Comment,
     CommentStatus,
     Thread,
-    bump_thread,
-    thread_comment_rows,
-    thread_header_row,
 )
+from forum.sql import bump_thread, post_target_row, thread_comment_rows, thread_header_row
 
 MAX_SLUG_CHARS = 80
 MAX_TITLE_CHARS = 300
@@ -224,6 +222,23 @@ def _prune(nodes: list[CommentNode]) -> list[CommentNode]:
         if not node.removed or node.replies:
             kept.append(node)
     return kept
+
+
+@dataclass
+class PostTarget:
+    """What posting to a thread needs to know of it: four columns, not a model object."""
+
+    id: int
+    status: str
+    premoderated: bool
+    last_activity_at: datetime
+
+
+async def post_target(thread_id: int) -> PostTarget:
+    row = await post_target_row(thread_id)
+    if row is None:
+        raise NotFound(f"There is no thread {thread_id}.")
+    return PostTarget(*row)
 
 
 @dataclass(frozen=True)

@@ -133,9 +133,7 @@ async def _thread_body(thread_id: int) -> bytes:
 
 
 async def create_comment(request: Request) -> Response:
-    thread = await Thread.get_or_none(id=request.path_params["id"])
-    if thread is None:
-        raise NotFound(f"There is no thread {request.path_params['id']}.")
+    thread = await threads.post_target(request.path_params["id"])
     data = await read_json(request, COMMENT_FIELDS)
     parent_id = data.get("parent_id")
     if parent_id is not None:
@@ -156,19 +154,17 @@ async def create_comment(request: Request) -> Response:
         return JSONResponse(
             {"id": comment.id, "pending": True, "message": HELD_MESSAGE}, status_code=202
         )
-    return JSONResponse(
-        {
-            "id": comment.id,
-            "parent_id": comment.parent_id,
-            "author": comment.author,
-            "html": comment.html,
-            "created_at": comment.created_at.isoformat(),
-            "needs_source": comment.claim_state == ClaimState.FLAGGED,
-            "flagged": comment.claim_findings,
-            "edit_token": request.app.state.ownership.token(comment.id),
-        },
-        status_code=201,
-    )
+    body = {
+        "id": comment.id,
+        "parent_id": comment.parent_id,
+        "author": comment.author,
+        "html": comment.html,
+        "created_at": comment.created_at.isoformat(),
+        "needs_source": comment.claim_state == ClaimState.FLAGGED,
+        "flagged": comment.claim_findings,
+        "edit_token": request.app.state.ownership.token(comment.id),
+    }
+    return Response(orjson.dumps(body), status_code=201, media_type="application/json")
 
 
 async def _owned_comment(request: Request, *, for_source: bool = False) -> tuple[Thread, int]:

@@ -1,0 +1,237 @@
+"""Hand-written SQL for the hot paths, for SQLite and PostgreSQL alike.
+
+The ORM builds, converts and round-trips more than a request that runs on every page view
+or every post can afford; these few fixed statements skip it. They take PostgreSQL's `$1`
+placeholders, which SQLite reads as numbered `?1`. Everything else goes through the models.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from functools import cache
+
+from tortoise import connections
+from tortoise.backends.base.client import BaseDBAsyncClient, TransactionalDBClient
+from tortoise.exceptions import IntegrityError
+
+from forum.gcpause import paused_gc
+from forum.models import Comment
+
+Statement = tuple[str, Sequence[object]]
+
+
+def _for_sqlite(sql: str, args: Sequence[object]) -> Statement:
+    # Datetimes are stored as Tortoise stores them, so they compare as text the same way.
+    return sql.replace("$", "?"), [
+        str(a.astimezone(UTC)) if isinstance(a, datetime) else a for a in args
+    ]
+
+
+def _is_sqlite(conn: BaseDBAsyncClient) -> bool:
+    return conn.capabilities.dialect == "sqlite"
+
+
+async def raw_query(sql: str, *args: object) -> list:
+    """Rows of one fixed statement, in the current transaction when there is one."""
+    conn = connections.get("default")
+    if _is_sqlite(conn):
+        sql, args = _for_sqlite(sql, args)
+    _, rows = await conn.execute_query(sql, list(args))
+    return rows
+
+
+# The columns a thread's tree is built from, in the order `thread_comment_rows` returns.
+TREE_COLUMNS = (
+    "id, parent_id, author, html, status, created_at, edited_at, claim_state, "
+    "moderator_note, sources"
+)
+
+
+VISIBLE_COUNT_SQL = (
+    "(SELECT COUNT(*) FROM comment WHERE comment.thread_id = thread.id"
+    " AND comment.status = 'visible')"
+)
+
+# Every thread's count from its rows: for data written around the services (the
+# benchmark generator's bulk path). Migration 0007 runs the same statement.
+RECOUNT_ALL_SQL = f"UPDATE thread SET comment_count = {VISIBLE_COUNT_SQL}"
+
+
+def bump_statement(
+    thread_id: int,
+    activity_at: datetime | None = None,
+    *,
+    added_visible: int | None = None,
+    first: int = 1,
+) -> Statement:
+    """The thread's new version and visible count, and its last activity moved up to
+    `activity_at` (never back), as one UPDATE whose placeholders start at `$first`.
+
+    The count is counted again from the rows (the (thread_id, status) index makes that an
+    index count), which cannot drift whatever the change was; but a new comment just adds
+    `added_visible`, because recounting on every post grew with the thread: a millisecond
+    per post at 30,000 comments. Either way it runs in the change's transaction.
+    """
+    count = (
+        f"comment_count + {int(added_visible)}" if added_visible is not None else VISIBLE_COUNT_SQL
+    )
+    sql = f"UPDATE thread SET version = version + 1, comment_count = {count}"
+    if activity_at is None:
+        return f"{sql} WHERE id = ${first}", [thread_id]
+    at = f"${first + 1}"
+    return (
+        f"{sql}, last_activity_at = CASE WHEN last_activity_at < {at} THEN {at}"
+        f" ELSE last_activity_at END WHERE id = ${first}",
+        [thread_id, activity_at],
+    )
+
+
+async def bump_thread(
+    thread_id: int, activity_at: datetime | None = None, *, added_visible: int | None = None
+) -> None:
+    """Run `bump_statement` (see there) in the current transaction."""
+    sql, args = bump_statement(thread_id, activity_at, added_visible=added_visible)
+    await raw_query(sql, *args)
+
+
+@cache
+def _comment_insert() -> tuple[tuple[str, ...], str]:
+    """Every column of a new comment but its id, and the INSERT for them. Made on first
+    use: the relation columns exist only once Tortoise has initialised the models."""
+    names = tuple(name for name in Comment._meta.fields_db_projection if name != "id")
+    sql = "INSERT INTO comment ({}) VALUES ({})".format(
+        ", ".join(Comment._meta.fields_db_projection[name] for name in names),
+        ", ".join(f"${i}" for i in range(1, len(names) + 1)),
+    )
+    return names, sql
+
+
+def _comment_values(row: Comment, names: tuple[str, ...]) -> list[object]:
+    fields = row._meta.fields_map
+    return [fields[name].to_db_value(getattr(row, name), row) for name in names]
+
+
+async def insert_comment(
+    row: Comment,
+    *,
+    bump: bool,
+    activity_at: datetime | None = None,
+    added_visible: int = 0,
+) -> int:
+    """Write a new comment and return its id; with `bump`, also bump its thread
+    (`bump_statement`) in the same transaction, in one trip to the database.
+
+    A post is the hot write. Through the ORM it cost five trips to aiosqlite's thread
+    (select, begin, insert, update, commit), each a hand-off between threads, and the
+    transaction held SQLite's one writer lock, which the other server processes wait
+    on, across all of them. Here PostgreSQL gets one statement (the UPDATE as a
+    data-modifying CTE, which runs whether or not it is read) and SQLite one call on
+    its connection's thread that begins, writes both rows and commits.
+
+    Without `bump` the caller's transaction holds the row and bumps the thread later.
+    """
+    names, insert = _comment_insert()
+    values = _comment_values(row, names)
+    conn = connections.get("default")
+    if not _is_sqlite(conn):
+        if not bump:
+            return (await conn.execute_insert(f"{insert} RETURNING id", values))[0]
+        update, update_args = bump_statement(
+            row.thread_id, activity_at, added_visible=added_visible, first=len(values) + 1
+        )
+        cte = f"WITH new AS ({insert} RETURNING id), bumped AS ({update}) SELECT id FROM new"
+        return (await conn.execute_insert(cte, [*values, *update_args]))[0]
+    statements = [_for_sqlite(insert, values)]
+    if bump:
+        update, update_args = bump_statement(
+            row.thread_id, activity_at, added_visible=added_visible
+        )
+        statements.append(_for_sqlite(update, update_args))
+    if not bump or isinstance(conn, TransactionalDBClient):  # in the caller's transaction
+        ids = [await conn.execute_insert(sql, list(args)) for sql, args in statements]
+        return ids[0]
+    async with conn.acquire_connection() as aio:  # Tortoise's lock: nothing interleaves
+        # aiosqlite runs a plain function on its connection's thread with `_execute`, the
+        # method its own public ones are made of.
+        return await aio._execute(_write_in_one_transaction, aio._conn, statements)
+
+
+def _write_in_one_transaction(db: sqlite3.Connection, statements: list[Statement]) -> int:
+    """Runs on aiosqlite's thread: BEGIN IMMEDIATE takes the writer lock up front (or
+    waits for it in SQLite's busy handler), so the statements never fail half-way for a
+    lock another process took first. Returns the first statement's new row id."""
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        first_id = db.execute(*statements[0]).lastrowid
+        for sql, args in statements[1:]:
+            db.execute(sql, args)
+        db.execute("COMMIT")
+    except sqlite3.IntegrityError as exc:
+        db.execute("ROLLBACK")
+        raise IntegrityError(exc) from exc
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
+    return first_id
+
+
+async def thread_header_row(thread_id: int) -> tuple | None:
+    """(id, slug, title, url, body_html, status, last_activity_at), or None."""
+    rows = await raw_query(
+        "SELECT id, slug, title, url, body_html, status, last_activity_at FROM thread"
+        " WHERE id = $1",
+        thread_id,
+    )
+    return (*rows[0][:6], _when(rows[0][6])) if rows else None
+
+
+async def post_target_row(thread_id: int) -> tuple | None:
+    """(id, status, premoderated, last_activity_at), or None."""
+    rows = await raw_query(
+        "SELECT id, status, premoderated, last_activity_at FROM thread WHERE id = $1", thread_id
+    )
+    if not rows:
+        return None
+    id_, status, premoderated, last_activity_at = rows[0]
+    return id_, status, bool(premoderated), _when(last_activity_at)
+
+
+THREAD_VERSION_SQL = "SELECT version FROM thread WHERE id = $1"
+
+
+async def thread_version(thread_id: int) -> int | None:
+    """The thread's version (see services.readcache), or None when there is no such thread."""
+    rows = await raw_query(THREAD_VERSION_SQL, thread_id)
+    return rows[0][0] if rows else None
+
+
+def _json(value: str | list) -> list:
+    """SQLite hands back text (most often an empty list), PostgreSQL may decode it already."""
+    if not isinstance(value, str):
+        return value
+    return [] if value == "[]" else json.loads(value)
+
+
+def _when(value: str | datetime | None) -> datetime | None:
+    """SQLite hands back text, PostgreSQL a datetime."""
+    return datetime.fromisoformat(value) if isinstance(value, str) else value
+
+
+async def thread_comment_rows(thread_id: int) -> list[tuple]:
+    """A thread's comments as plain tuples, oldest first, without building model objects.
+
+    This is the read every thread view pays, and Tortoise's row conversion (objects or
+    `.values()`, with its pure-Python timestamp parsing) was half its cost; here the
+    query is fixed and the two conversions it needs are done directly.
+    """
+    rows = await raw_query(
+        f"SELECT {TREE_COLUMNS} FROM comment WHERE thread_id = $1 ORDER BY created_at, id",
+        thread_id,
+    )
+    with paused_gc():
+        return [
+            (*row[:5], _when(row[5]), _when(row[6]), row[7], row[8], _json(row[9])) for row in rows
+        ]
