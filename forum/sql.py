@@ -208,16 +208,39 @@ async def thread_version(thread_id: int) -> int | None:
     return rows[0][0] if rows else None
 
 
-def _json(value: str | list) -> list:
+def _when(value: str | datetime | None) -> datetime | None:
+    """SQLite hands back text, PostgreSQL a datetime."""
+    return datetime.fromisoformat(value) if isinstance(value, str) else value
+
+
+async def thread_comment_rows_as_stored(thread_id: int) -> list[tuple]:
+    """A thread's comments (TREE_COLUMNS), oldest first, as the driver hands them back:
+    on SQLite the times are text and `sources` is JSON text."""
+    return await raw_query(
+        f"SELECT {TREE_COLUMNS} FROM comment WHERE thread_id = $1 ORDER BY created_at, id",
+        thread_id,
+    )
+
+
+def json_time(value: str | datetime | None) -> str | datetime | None:
+    """A stored time as the API writes it (ISO 8601, as `isoformat` gives), cheaply.
+
+    SQLite holds Tortoise's `str(datetime)`: the same text with a space for the "T", so
+    a slice does what parsing and formatting again would. A datetime (PostgreSQL) is
+    left to orjson, which writes the same; any other text is parsed to be safe.
+    """
+    if not isinstance(value, str):
+        return value
+    if len(value) in (25, 32) and value[10] == " " and value.endswith("+00:00"):
+        return f"{value[:10]}T{value[11:]}"
+    return datetime.fromisoformat(value).isoformat()
+
+
+def stored_json(value: str | list) -> list:
     """SQLite hands back text (most often an empty list), PostgreSQL may decode it already."""
     if not isinstance(value, str):
         return value
     return [] if value == "[]" else json.loads(value)
-
-
-def _when(value: str | datetime | None) -> datetime | None:
-    """SQLite hands back text, PostgreSQL a datetime."""
-    return datetime.fromisoformat(value) if isinstance(value, str) else value
 
 
 async def thread_comment_rows(thread_id: int) -> list[tuple]:
@@ -227,11 +250,9 @@ async def thread_comment_rows(thread_id: int) -> list[tuple]:
     `.values()`, with its pure-Python timestamp parsing) was half its cost; here the
     query is fixed and the two conversions it needs are done directly.
     """
-    rows = await raw_query(
-        f"SELECT {TREE_COLUMNS} FROM comment WHERE thread_id = $1 ORDER BY created_at, id",
-        thread_id,
-    )
+    rows = await thread_comment_rows_as_stored(thread_id)
     with paused_gc():
         return [
-            (*row[:5], _when(row[5]), _when(row[6]), row[7], row[8], _json(row[9])) for row in rows
+            (*row[:5], _when(row[5]), _when(row[6]), row[7], row[8], stored_json(row[9]))
+            for row in rows
         ]

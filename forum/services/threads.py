@@ -25,7 +25,15 @@ from forum.models import (
     CommentStatus,
     Thread,
 )
-from forum.sql import bump_thread, post_target_row, thread_comment_rows, thread_header_row
+from forum.sql import (
+    bump_thread,
+    json_time,
+    post_target_row,
+    stored_json,
+    thread_comment_rows,
+    thread_comment_rows_as_stored,
+    thread_header_row,
+)
 
 MAX_SLUG_CHARS = 80
 MAX_TITLE_CHARS = 300
@@ -298,6 +306,56 @@ def build_tree(rows: list[tuple], *, newest_first: bool = False) -> list[Comment
         (parent.replies if parent else roots).append(node)
     roots = _prune(roots)
     return roots[::-1] if newest_first else roots
+
+
+_VISIBLE = CommentStatus.VISIBLE.value
+_SOURCE_REQUESTED = ClaimState.SOURCE_REQUESTED.value
+
+
+async def comment_dicts(thread_id: int) -> list[dict]:
+    """The thread's comments as the JSON API serves them: `build_tree`'s tree and rules
+    (a test holds the two equal), made as plain dicts straight from the stored rows.
+
+    On a cache miss this is most of a read, and going through CommentNode (times parsed,
+    then written back out) cost twice as much. Removed comments carry no author, text,
+    note or sources, and drop out unless a visible reply hangs below them.
+    """
+    rows = await thread_comment_rows_as_stored(thread_id)
+    with paused_gc():
+        nodes: dict[int, dict] = {}
+        roots: list[dict] = []
+        removed_any = False
+        for cid, parent_id, author, html, status, created, edited, claim, note, sources in rows:
+            removed = status != _VISIBLE
+            removed_any = removed_any or removed
+            node = {
+                "id": cid,
+                "parent_id": parent_id,
+                "author": None if removed else author,
+                "html": "" if removed else html,
+                "removed": removed,
+                "created_at": json_time(created),
+                "edited_at": json_time(edited),
+                "source_requested": claim == _SOURCE_REQUESTED,
+                "moderator_note": None if removed else (note or None),
+                "sources": []
+                if removed or sources == "[]"
+                else [{"url": s["url"], "reachable": s["reachable"]} for s in stored_json(sources)],
+                "replies": [],
+            }
+            nodes[cid] = node
+            parent = nodes.get(parent_id) if parent_id else None
+            (parent["replies"] if parent else roots).append(node)
+        return _prune_dicts(roots) if removed_any else roots
+
+
+def _prune_dicts(nodes: list[dict]) -> list[dict]:
+    kept = []
+    for node in nodes:
+        node["replies"] = _prune_dicts(node["replies"])
+        if not node["removed"] or node["replies"]:
+            kept.append(node)
+    return kept
 
 
 def find_node(nodes: list[CommentNode], comment_id: int) -> CommentNode | None:

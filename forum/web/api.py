@@ -52,23 +52,6 @@ def json_id(value: object) -> int | None:
     return row_id(value) if isinstance(value, int) else None
 
 
-def _node(node: threads.CommentNode) -> dict[str, Any]:
-    """One comment for `orjson`, which writes the datetimes itself (as isoformat would)."""
-    return {
-        "id": node.id,
-        "parent_id": node.parent_id,
-        "author": None if node.removed else node.author,
-        "html": node.html,
-        "removed": node.removed,
-        "created_at": node.created_at,
-        "edited_at": node.edited_at,
-        "source_requested": node.source_requested,
-        "moderator_note": node.moderator_note or None,
-        "sources": [{"url": s["url"], "reachable": s["reachable"]} for s in node.sources],
-        "replies": [_node(reply) for reply in node.replies],
-    }
-
-
 def _thread_summary(thread: Thread | threads.ThreadSummary) -> dict[str, Any]:
     return {
         "id": thread.id,
@@ -119,7 +102,7 @@ async def _thread_body(thread_id: int) -> bytes:
     thread = await threads.thread_header(thread_id)
     if thread is None:
         raise NotFound(f"There is no thread {thread_id}.")
-    tree = await threads.comment_tree(thread)
+    comments = await threads.comment_dicts(thread.id)
     with paused_gc():
         return orjson.dumps(
             {
@@ -127,7 +110,7 @@ async def _thread_body(thread_id: int) -> bytes:
                 "url": thread.url,
                 "body_html": thread.body_html,
                 "open": thread.status == "open",
-                "comments": [_node(n) for n in tree],
+                "comments": comments,
             }
         )
 
