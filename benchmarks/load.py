@@ -59,6 +59,11 @@ def build_workloads(
     counts = "&".join(f"url={u}" for u in manifest["count_urls"])
     every = [i for i in range(1, manifest["threads"] + 1) if i != post["id"]]
     texts = manifest["post_texts"]
+
+    def raw(paths: tuple[str, ...]) -> dict[str, wrkrun.Load]:
+        """The raw reference's load, when it runs (on SQLite only)."""
+        return {"raw": wrkrun.Load(running["raw"].base, paths)} if "raw" in running else {}
+
     forum_posts = tuple(json.dumps({"author": "Bench Reader", "text": t}) for t in texts)
     isso_posts = tuple(json.dumps({"author": "Bench Reader", "text": t}) for t in texts)
     return [
@@ -80,9 +85,7 @@ def build_workloads(
             {
                 "forum": wrkrun.Load(forum, tuple(f"/api/v1/threads/{t['id']}" for t in bench)),
                 "isso": wrkrun.Load(isso, tuple(f"/?uri={t['path']}" for t in bench)),
-                "raw": wrkrun.Load(
-                    running["raw"].base, tuple(f"/api/v1/threads/{t['id']}" for t in bench)
-                ),
+                **raw(tuple(f"/api/v1/threads/{t['id']}" for t in bench)),
             },
         ),
         Workload(
@@ -93,9 +96,7 @@ def build_workloads(
             " minutes at 32 connections)",
             {
                 "forum": wrkrun.Load(forum, tuple(f"/api/v1/threads/{i}" for i in every)),
-                "raw": wrkrun.Load(
-                    running["raw"].base, tuple(f"/api/v1/threads/{i}" for i in every)
-                ),
+                **raw(tuple(f"/api/v1/threads/{i}" for i in every)),
             },
         ),
         Workload(
@@ -263,8 +264,9 @@ def main(argv: list[str] | None = None) -> int:
     manifest = json.loads((data_dir / "bench-manifest.json").read_text())
     default_url = f"sqlite://{data_dir / 'forum.sqlite3'}"
     database_url = manifest["database_url"]
-    if not database_url.startswith("sqlite://"):
-        raise SystemExit("load.py compares on SQLite (the raw reference reads forum's file)")
+    # The raw reference reads forum's SQLite file; on PostgreSQL forum meets Isso and the
+    # ceiling only.
+    on_sqlite = database_url.startswith("sqlite://")
     logs = data_dir / "logs"
 
     wait_for_quiet()
@@ -282,9 +284,10 @@ def main(argv: list[str] | None = None) -> int:
         running["ceiling"] = servers.start_reference(
             "ceiling", {"BENCH_BODY_FILE": str(body_file)}, logs
         )
-        running["raw"] = servers.start_reference(
-            "raw", {"BENCH_DB": database_url.removeprefix("sqlite://")}, logs
-        )
+        if on_sqlite:
+            running["raw"] = servers.start_reference(
+                "raw", {"BENCH_DB": database_url.removeprefix("sqlite://")}, logs
+            )
         running["isso"] = servers.start_isso(Path(manifest["isso_db"]), logs)
         cookies = {
             "forum": servers.forum_session(
@@ -354,7 +357,8 @@ def main(argv: list[str] | None = None) -> int:
             "forum_memory": memory,
             "targets": checks,
         },
-        reference_serialiser=running["raw"].info.get("serialiser"),
+        database=database_url.split("://")[0],
+        reference_serialiser=running["raw"].info.get("serialiser") if on_sqlite else None,
     )
     return 0
 

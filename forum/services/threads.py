@@ -335,7 +335,7 @@ async def comment_dicts(thread_id: int) -> list[dict]:
                 "html": "" if removed else html,
                 "removed": removed,
                 "created_at": json_time(created),
-                "edited_at": json_time(edited),
+                "edited_at": edited and json_time(edited),
                 "source_requested": claim == _SOURCE_REQUESTED,
                 "moderator_note": None if removed else (note or None),
                 "sources": []
