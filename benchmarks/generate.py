@@ -91,6 +91,20 @@ async def _empty_postgres(settings: Settings) -> None:
         await con.close()
 
 
+async def _create_postgres(settings: Settings) -> None:
+    """Create the benchmark's PostgreSQL database when it does not exist yet."""
+    import asyncpg
+
+    url = settings.database_url.split("?")[0]
+    server, _, name = url.rpartition("/")
+    con = await asyncpg.connect(f"{server}/postgres")
+    try:
+        if not await con.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name):
+            await con.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await con.close()
+
+
 def migrate(settings: Settings) -> float:
     """Run forum's own migration command, in a subprocess, as an operator would.
 
@@ -170,6 +184,8 @@ def main(argv: list[str] | None = None) -> int:
     settings = Settings.from_env()
     if args.fresh and settings.is_sqlite:
         _forget_sqlite(settings)
+    if not settings.is_sqlite:
+        asyncio.run(_create_postgres(settings))
     seconds_migrate = migrate(settings)
     if args.fresh and not settings.is_sqlite:
         asyncio.run(_empty_postgres(settings))
