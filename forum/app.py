@@ -40,7 +40,7 @@ from forum.web import (
     pages,
 )
 from forum.web.ownership import Ownership
-from forum.web.security import SecurityHeadersMiddleware
+from forum.web.security import SecurityHeadersMiddleware, SessionsOnPages
 
 PACKAGE_DIR = Path(__file__).parent
 
@@ -229,7 +229,8 @@ def create_app(settings: Settings) -> Starlette:
                 max_age=600,
             ),
             Middleware(
-                SessionMiddleware,
+                SessionsOnPages,
+                sessions=SessionMiddleware,
                 secret_key=settings.secret_key,
                 session_cookie="forum_session",
                 max_age=12 * 3600,

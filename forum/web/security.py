@@ -43,12 +43,17 @@ class SecurityHeadersMiddleware:
 
     def __init__(self, app: ASGIApp, frame_ancestors: str, secure_cookies: bool) -> None:
         self.app = app
-        self.headers = {
-            "Content-Security-Policy": content_security_policy(frame_ancestors),
-            "X-Content-Type-Options": "nosniff",
-            "Referrer-Policy": "strict-origin-when-cross-origin",
-            "Cross-Origin-Opener-Policy": "same-origin",
-        }
+        # Raw (name, value) pairs, as ASGI carries them: this runs on every response,
+        # the cached thread reads too, where MutableHeaders' per-header scans showed.
+        self.headers = [
+            (name.encode("latin-1"), value.encode("latin-1"))
+            for name, value in {
+                "content-security-policy": content_security_policy(frame_ancestors),
+                "x-content-type-options": "nosniff",
+                "referrer-policy": "strict-origin-when-cross-origin",
+                "cross-origin-opener-policy": "same-origin",
+            }.items()
+        ]
         self.secure = secure_cookies
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -59,11 +64,12 @@ class SecurityHeadersMiddleware:
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = MutableHeaders(scope=message)
-                for name, value in self.headers.items():
-                    headers.setdefault(name, value)
+                raw = message.setdefault("headers", [])
+                present = {name.lower() for name, _ in raw}
+                raw.extend(h for h in self.headers if h[0] not in present)
                 token = scope["state"].get("new_csrf_token")
                 if token:
+                    headers = MutableHeaders(scope=message)
                     cookie = SimpleCookie()
                     cookie[CSRF_COOKIE] = token
                     cookie[CSRF_COOKIE].update(
@@ -73,6 +79,28 @@ class SecurityHeadersMiddleware:
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+class SessionsOnPages:
+    """Runs the session middleware for the pages only.
+
+    The JSON API, its OpenAPI document, the embed script and static files never read a
+    session (the API is authorised by tokens, never by the browser's cookie), and the
+    API's thread read is the hottest request there is: unwrapping and signing a cookie
+    on it was pure cost.
+    """
+
+    SESSIONLESS = ("/api/", "/static/", "/embed.js", "/healthz")
+
+    def __init__(self, app: ASGIApp, sessions: type, **options: object) -> None:
+        self.app = app
+        self.with_sessions = sessions(app, **options)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"].startswith(self.SESSIONLESS):
+            await self.app(scope, receive, send)
+        else:
+            await self.with_sessions(scope, receive, send)
 
 
 def csrf_token(request: Request) -> str:
