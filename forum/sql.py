@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from functools import cache
+from typing import TypeVar
 
 from tortoise import connections
 from tortoise.backends.base.client import BaseDBAsyncClient, TransactionalDBClient
@@ -21,6 +22,7 @@ from forum.gcpause import paused_gc
 from forum.models import Comment
 
 Statement = tuple[str, Sequence[object]]
+T = TypeVar("T")
 
 
 def _for_sqlite(sql: str, args: Sequence[object]) -> Statement:
@@ -49,6 +51,10 @@ TREE_COLUMNS = (
     "moderator_note, sources"
 )
 
+
+COMMENT_ROWS_SQL = (
+    f"SELECT {TREE_COLUMNS} FROM comment WHERE thread_id = $1 ORDER BY created_at, id"
+)
 
 VISIBLE_COUNT_SQL = (
     "(SELECT COUNT(*) FROM comment WHERE comment.thread_id = thread.id"
@@ -153,10 +159,25 @@ async def insert_comment(
     if not bump or isinstance(conn, TransactionalDBClient):  # in the caller's transaction
         ids = [await conn.execute_insert(sql, list(args)) for sql, args in statements]
         return ids[0]
-    async with conn.acquire_connection() as aio:  # Tortoise's lock: nothing interleaves
-        # aiosqlite runs a plain function on its connection's thread with `_execute`, the
-        # method its own public ones are made of.
-        return await aio._execute(_write_in_one_transaction, aio._conn, statements)
+    return await _on_sqlite_thread(conn, _write_in_one_transaction, statements)
+
+
+async def _on_sqlite_thread(
+    conn: BaseDBAsyncClient,
+    work: Callable[[sqlite3.Connection, list[Statement]], T],
+    statements: list[Statement],
+) -> T:
+    """`work(sqlite3_connection, statements)`, run on aiosqlite's thread in one hand-off.
+
+    Tortoise's lock is held, so nothing else runs on the connection meanwhile. aiosqlite
+    runs a plain function on its thread with `_execute`, the method its own public ones
+    are made of. The statements are logged as Tortoise logs its own, so query counts
+    (tests/test_queries.py) still see them.
+    """
+    for sql, args in statements:
+        conn.log.debug("%s: %s", sql, args)
+    async with conn.acquire_connection() as aio:
+        return await aio._execute(work, aio._conn, statements)
 
 
 def _write_in_one_transaction(db: sqlite3.Connection, statements: list[Statement]) -> int:
@@ -178,14 +199,48 @@ def _write_in_one_transaction(db: sqlite3.Connection, statements: list[Statement
     return first_id
 
 
+THREAD_HEADER_SQL = (
+    "SELECT id, slug, title, url, body_html, status, last_activity_at FROM thread WHERE id = $1"
+)
+
+
 async def thread_header_row(thread_id: int) -> tuple | None:
     """(id, slug, title, url, body_html, status, last_activity_at), or None."""
-    rows = await raw_query(
-        "SELECT id, slug, title, url, body_html, status, last_activity_at FROM thread"
-        " WHERE id = $1",
-        thread_id,
-    )
-    return (*rows[0][:6], _when(rows[0][6])) if rows else None
+    rows = await raw_query(THREAD_HEADER_SQL, thread_id)
+    return _header(rows[0]) if rows else None
+
+
+async def thread_header_and_rows(thread_id: int) -> tuple[tuple | None, list[tuple]]:
+    """`thread_header_row` and `thread_comment_rows_as_stored` together, for a thread read
+    that missed the cache. On SQLite both run in one hand-off to the database thread, in
+    one read transaction: a snapshot, and one round trip fewer on the hottest miss."""
+    conn = connections.get("default")
+    if not _is_sqlite(conn) or isinstance(conn, TransactionalDBClient):
+        header = await thread_header_row(thread_id)
+        return header, (await thread_comment_rows_as_stored(thread_id) if header else [])
+    statements = [
+        _for_sqlite(THREAD_HEADER_SQL, [thread_id]),
+        _for_sqlite(COMMENT_ROWS_SQL, [thread_id]),
+    ]
+    header, rows = await _on_sqlite_thread(conn, _read_thread, statements)
+    return (_header(header) if header else None), rows
+
+
+def _read_thread(
+    db: sqlite3.Connection, statements: list[Statement]
+) -> tuple[tuple | None, list[tuple]]:
+    (header_sql, header_args), (rows_sql, rows_args) = statements
+    db.execute("BEGIN")
+    try:
+        header = db.execute(header_sql, header_args).fetchone()
+        rows = db.execute(rows_sql, rows_args).fetchall() if header else []
+    finally:
+        db.execute("COMMIT")
+    return header, rows
+
+
+def _header(row: tuple) -> tuple:
+    return (*row[:6], _when(row[6]))
 
 
 async def post_target_row(thread_id: int) -> tuple | None:
@@ -216,10 +271,7 @@ def _when(value: str | datetime | None) -> datetime | None:
 async def thread_comment_rows_as_stored(thread_id: int) -> list[tuple]:
     """A thread's comments (TREE_COLUMNS), oldest first, as the driver hands them back:
     on SQLite the times are text and `sources` is JSON text."""
-    return await raw_query(
-        f"SELECT {TREE_COLUMNS} FROM comment WHERE thread_id = $1 ORDER BY created_at, id",
-        thread_id,
-    )
+    return await raw_query(COMMENT_ROWS_SQL, thread_id)
 
 
 def json_time(value: str | datetime | None) -> str | datetime | None:

@@ -63,6 +63,22 @@ async def test_thread_page_queries_do_not_grow_with_comments(client):
     assert all(q.startswith("SELECT") for q in many)
 
 
+async def test_an_api_thread_read_that_misses_the_cache_costs_two_queries(client):
+    small, large = await thread_with(3), await thread_with(60)
+    for thread, size in ((small, 3), (large, 60)):
+        client._transport.app.state.thread_cache._entries.clear()
+        with counting() as queries:
+            response = await client.get(f"/api/v1/threads/{thread.id}")
+        assert response.status_code == 200
+        served = response.json()["comments"]
+        assert sum(1 + len(n["replies"]) for n in served) <= size and served
+        # The version lookup (on SQLite, on a connection of its own), then the thread's
+        # header and its comments in one query.
+        reads = [q for q in queries if "SELECT VERSION" not in q]
+        assert len(reads) == 2 and all(q.startswith("SELECT") for q in reads), queries
+        assert "FROM COMMENT" in reads[1]
+
+
 async def test_index_is_one_query(client):
     for n in range(5):
         await thread_with(n)

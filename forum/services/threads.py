@@ -31,8 +31,7 @@ from forum.sql import (
     post_target_row,
     stored_json,
     thread_comment_rows,
-    thread_comment_rows_as_stored,
-    thread_header_row,
+    thread_header_and_rows,
 )
 
 MAX_SLUG_CHARS = 80
@@ -262,11 +261,6 @@ class ThreadHeader:
     last_activity_at: datetime
 
 
-async def thread_header(thread_id: int) -> ThreadHeader | None:
-    row = await thread_header_row(thread_id)
-    return ThreadHeader(*row) if row else None
-
-
 async def comment_tree(
     thread: Thread | ThreadHeader, *, newest_first: bool = False
 ) -> list[CommentNode]:
@@ -312,15 +306,22 @@ _VISIBLE = CommentStatus.VISIBLE.value
 _SOURCE_REQUESTED = ClaimState.SOURCE_REQUESTED.value
 
 
-async def comment_dicts(thread_id: int) -> list[dict]:
-    """The thread's comments as the JSON API serves them: `build_tree`'s tree and rules
-    (a test holds the two equal), made as plain dicts straight from the stored rows.
+async def thread_for_json(thread_id: int) -> tuple[ThreadHeader, list[dict]] | None:
+    """The thread's header and its comments as the JSON API serves them, or None."""
+    header, rows = await thread_header_and_rows(thread_id)
+    if header is None:
+        return None
+    return ThreadHeader(*header), comment_dicts(rows)
+
+
+def comment_dicts(rows: list[tuple]) -> list[dict]:
+    """Stored comment rows (TREE_COLUMNS) as the JSON API serves them: `build_tree`'s
+    tree and rules (a test holds the two equal), made as plain dicts.
 
     On a cache miss this is most of a read, and going through CommentNode (times parsed,
     then written back out) cost twice as much. Removed comments carry no author, text,
     note or sources, and drop out unless a visible reply hangs below them.
     """
-    rows = await thread_comment_rows_as_stored(thread_id)
     with paused_gc():
         nodes: dict[int, dict] = {}
         roots: list[dict] = []

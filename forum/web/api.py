@@ -99,10 +99,10 @@ async def get_thread(request: Request) -> Response:
 
 
 async def _thread_body(thread_id: int) -> bytes:
-    thread = await threads.thread_header(thread_id)
-    if thread is None:
+    found = await threads.thread_for_json(thread_id)
+    if found is None:
         raise NotFound(f"There is no thread {thread_id}.")
-    comments = await threads.comment_dicts(thread.id)
+    thread, comments = found
     with paused_gc():
         return orjson.dumps(
             {
