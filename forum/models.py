@@ -137,6 +137,8 @@ class Comment(Model):
             # Counting a queue tab reads this index alone, not each comment's row.
             Index(fields=("claim_state", "status"), name="comment_claim_status_idx"),
             Index(fields=("thread_id", "status"), name="comment_thread_status_idx"),
+            # A page of a thread's API gathers each top-level comment's replies by parent.
+            Index(fields=("parent_id",), name="comment_parent_idx"),
         )
 
     def __str__(self) -> str:

@@ -274,6 +274,37 @@ async def thread_comment_rows_as_stored(thread_id: int) -> list[tuple]:
     return await raw_query(COMMENT_ROWS_SQL, thread_id)
 
 
+async def root_rows(
+    thread_id: int, limit: int, after: tuple[datetime, int] | None = None
+) -> list[tuple]:
+    """(id, created_at) of up to `limit` top-level comments, oldest first, after the
+    (created_at, id) of `after`: keyset paging over the (thread_id, created_at) index."""
+    sql = "SELECT id, created_at FROM comment WHERE thread_id = $1 AND parent_id IS NULL"
+    args: list[object] = [thread_id, limit]
+    if after is not None:
+        sql += " AND (created_at > $3 OR (created_at = $3 AND id > $4))"
+        args += list(after)
+    rows = await raw_query(f"{sql} ORDER BY created_at, id LIMIT $2", *args)
+    return [(row[0], _when(row[1])) for row in rows]
+
+
+async def subtree_rows_as_stored(root_ids: Sequence[int]) -> list[tuple]:
+    """The comments (TREE_COLUMNS) under the given ones, them included, oldest first: one
+    recursive query, following replies by the parent_id index (UNION, not UNION ALL:
+    should a parent chain ever loop, the walk still ends)."""
+    if not root_ids:
+        return []
+    seeds = ", ".join(f"${i}" for i in range(1, len(root_ids) + 1))
+    return await raw_query(
+        "WITH RECURSIVE tree(id) AS ("
+        f" SELECT id FROM comment WHERE id IN ({seeds})"
+        " UNION SELECT comment.id FROM comment JOIN tree ON comment.parent_id = tree.id"
+        f") SELECT {TREE_COLUMNS} FROM comment WHERE id IN (SELECT id FROM tree)"
+        " ORDER BY created_at, id",
+        *root_ids,
+    )
+
+
 def json_time(value: str | datetime | None) -> str | datetime | None:
     """A stored time as the API writes it (ISO 8601, as `isoformat` gives), cheaply.
 

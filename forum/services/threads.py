@@ -24,14 +24,18 @@ from forum.models import (
     Comment,
     CommentStatus,
     Thread,
+    row_id,
 )
 from forum.sql import (
     bump_thread,
     json_time,
     post_target_row,
+    root_rows,
     stored_json,
+    subtree_rows_as_stored,
     thread_comment_rows,
     thread_header_and_rows,
+    thread_header_row,
 )
 
 MAX_SLUG_CHARS = 80
@@ -152,16 +156,20 @@ class ThreadPage:
     next_cursor: str | None
 
 
-def _encode_cursor(summary: ThreadSummary) -> str:
-    raw = json.dumps([summary.last_activity_at.isoformat(), summary.id]).encode()
+def _encode_cursor(when: datetime, row_id: int) -> str:
+    """A keyset position (a time and an id) as an opaque, URL-safe string."""
+    raw = json.dumps([when.isoformat(), row_id]).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
 def _decode_cursor(cursor: str) -> tuple[datetime, int]:
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        when, thread_id = json.loads(raw)
-        return datetime.fromisoformat(when), int(thread_id)
+        when, position = json.loads(raw)
+        when = datetime.fromisoformat(when)
+        if not isinstance(position, int) or row_id(position) is None or when.tzinfo is None:
+            raise ValueError(position)
+        return when, position
     except (ValueError, TypeError):
         raise Invalid("The cursor is not one this server handed out.", field="cursor") from None
 
@@ -180,7 +188,10 @@ async def list_threads_page(cursor: str | None, limit: int) -> ThreadPage:
         .values("id", "slug", "title", "comment_count", "last_activity_at")
     )
     page = [ThreadSummary(**row) for row in rows[:limit]]
-    return ThreadPage(page, _encode_cursor(page[-1]) if len(rows) > limit else None)
+    more = len(rows) > limit
+    return ThreadPage(
+        page, _encode_cursor(page[-1].last_activity_at, page[-1].id) if more else None
+    )
 
 
 async def visible_counts(*, urls: list[str], ids: list[int]) -> dict[str, int]:
@@ -306,12 +317,33 @@ _VISIBLE = CommentStatus.VISIBLE.value
 _SOURCE_REQUESTED = ClaimState.SOURCE_REQUESTED.value
 
 
-async def thread_for_json(thread_id: int) -> tuple[ThreadHeader, list[dict]] | None:
-    """The thread's header and its comments as the JSON API serves them, or None."""
-    header, rows = await thread_header_and_rows(thread_id)
+async def thread_for_json(
+    thread_id: int, limit: int | None = None, cursor: str | None = None
+) -> tuple[ThreadHeader, list[dict], str | None] | None:
+    """The thread's header, its comments as the JSON API serves them, and the cursor of
+    the next page; None when there is no such thread.
+
+    Without `limit` the whole thread, and no cursor. With it, one page: up to `limit`
+    top-level comments, oldest first, each with all its replies, and the cursor of the
+    next page (None at the end).
+
+    A thread of fifty thousand comments is 34 MB of JSON whole; a page costs what its own
+    comments cost, however deep into the thread it is. A top-level comment that was
+    removed and has no visible reply still takes its place in the count, so a page may
+    show fewer than `limit`: follow `next_cursor` until it is None.
+    """
+    if limit is None:
+        header, rows = await thread_header_and_rows(thread_id)
+        return (ThreadHeader(*header), comment_dicts(rows), None) if header else None
+    header = await thread_header_row(thread_id)
     if header is None:
         return None
-    return ThreadHeader(*header), comment_dicts(rows)
+    roots = await root_rows(thread_id, limit + 1, _decode_cursor(cursor) if cursor else None)
+    page = roots[:limit]
+    rows = await subtree_rows_as_stored([root_id for root_id, _ in page])
+    more = len(roots) > limit
+    next_cursor = _encode_cursor(page[-1][1], page[-1][0]) if more else None
+    return ThreadHeader(*header), comment_dicts(rows), next_cursor
 
 
 def comment_dicts(rows: list[tuple]) -> list[dict]:

@@ -24,6 +24,7 @@ from forum.web.security import client_key, read_body
 
 MAX_BODY_BYTES = 32 * 1024
 MAX_LIMIT = 100
+MAX_PAGE_ROOTS = 200  # top-level comments in one page of a thread, each with its replies
 COMMENT_FIELDS = {"author", "text", "parent_id"}
 HELD_MESSAGE = "Thank you. Your comment will appear once a moderator has approved it."
 
@@ -61,11 +62,21 @@ def _thread_summary(thread: Thread | threads.ThreadSummary) -> dict[str, Any]:
     }
 
 
-def _limit(request: Request) -> int:
-    raw = request.query_params.get("limit", "50")
-    if not raw.isdigit() or not 1 <= int(raw) <= MAX_LIMIT:
-        raise Invalid(f"limit must be a whole number from 1 to {MAX_LIMIT}.", field="limit")
+def _limit(request: Request, default: str = "50", maximum: int = MAX_LIMIT) -> int:
+    raw = request.query_params.get("limit", default)
+    if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= maximum:
+        raise Invalid(f"limit must be a whole number from 1 to {maximum}.", field="limit")
     return int(raw)
+
+
+def _thread_page(request: Request) -> tuple[int, str | None] | None:
+    """(limit, cursor) when a page of the thread is asked for, None for the whole."""
+    cursor = request.query_params.get("cursor")
+    if "limit" not in request.query_params:
+        if cursor is not None:
+            raise Invalid("A cursor needs the limit it was paged with.", field="cursor")
+        return None
+    return _limit(request, maximum=MAX_PAGE_ROOTS), cursor or None
 
 
 async def list_threads(request: Request) -> Response:
@@ -84,25 +95,26 @@ async def list_threads(request: Request) -> Response:
 async def get_thread(request: Request) -> Response:
     """The tree, served from the read cache while the thread's version stands."""
     thread_id = request.path_params["id"]
+    page = _thread_page(request)
     version = await request.app.state.versions.get(thread_id)
     if version is None:
         raise NotFound(f"There is no thread {thread_id}.")
     cache = request.app.state.thread_cache
-    key = ("api", thread_id, version)
+    key = ("api", thread_id, version, page)
     entry = cache.get(key)
     if entry is None:
-        entry = cache.put(key, await _thread_body(thread_id))
+        entry = cache.put(key, await _thread_body(thread_id, page))
     headers = {"ETag": entry.etag, "Cache-Control": "no-cache"}
     if entry.etag in request.headers.get("if-none-match", ""):
         return Response(status_code=304, headers=headers)
     return Response(entry.body, media_type="application/json", headers=headers)
 
 
-async def _thread_body(thread_id: int) -> bytes:
-    found = await threads.thread_for_json(thread_id)
+async def _thread_body(thread_id: int, page: tuple[int, str | None] | None) -> bytes:
+    found = await threads.thread_for_json(thread_id, *(page or (None, None)))
     if found is None:
         raise NotFound(f"There is no thread {thread_id}.")
-    thread, comments = found
+    thread, comments, next_cursor = found
     with paused_gc():
         return orjson.dumps(
             {
@@ -111,6 +123,7 @@ async def _thread_body(thread_id: int) -> bytes:
                 "body_html": thread.body_html,
                 "open": thread.status == "open",
                 "comments": comments,
+                "next_cursor": next_cursor,
             }
         )
 

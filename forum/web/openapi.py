@@ -84,12 +84,28 @@ SCHEMA: dict[str, Any] = {
         },
         "/api/v1/threads/{id}": {
             "get": {
-                "summary": "A thread with its visible comment tree",
-                "parameters": [ID],
+                "summary": "A thread with its visible comment tree, whole or a page at a time",
+                "description": (
+                    "Without limit, the whole tree. With limit, up to that many top-level"
+                    " comments (oldest first), each with all its replies, and next_cursor"
+                    " for the next page (null at the end); send it back as cursor with the"
+                    " same limit. A page may hold fewer top-level comments than the limit"
+                    " (a removed one without visible replies is left out): page on until"
+                    " next_cursor is null."
+                ),
+                "parameters": [
+                    ID,
+                    {
+                        "name": "limit",
+                        "in": "query",
+                        "schema": {"type": "integer", "minimum": 1, "maximum": 200},
+                    },
+                    {"name": "cursor", "in": "query", "schema": {"type": "string"}},
+                ],
                 "responses": {
                     "200": json_content({"$ref": "#/components/schemas/ThreadTree"}, "The thread"),
                     "304": {"description": "Not modified (If-None-Match matched the ETag)"},
-                    **errors(404),
+                    **errors(404, 422),
                 },
             }
         },
@@ -310,6 +326,7 @@ SCHEMA: dict[str, Any] = {
                                 "type": "array",
                                 "items": {"$ref": "#/components/schemas/Comment"},
                             },
+                            "next_cursor": {"type": ["string", "null"]},
                         },
                     },
                 ]
