@@ -200,12 +200,13 @@ def _write_in_one_transaction(db: sqlite3.Connection, statements: list[Statement
 
 
 THREAD_HEADER_SQL = (
-    "SELECT id, slug, title, url, body_html, status, last_activity_at FROM thread WHERE id = $1"
+    "SELECT id, slug, title, url, body_html, status, last_activity_at, comment_count"
+    " FROM thread WHERE id = $1"
 )
 
 
 async def thread_header_row(thread_id: int) -> tuple | None:
-    """(id, slug, title, url, body_html, status, last_activity_at), or None."""
+    """(id, slug, title, url, body_html, status, last_activity_at, comment_count), or None."""
     rows = await raw_query(THREAD_HEADER_SQL, thread_id)
     return _header(rows[0]) if rows else None
 
@@ -240,7 +241,7 @@ def _read_thread(
 
 
 def _header(row: tuple) -> tuple:
-    return (*row[:6], _when(row[6]))
+    return (*row[:6], _when(row[6]), row[7])
 
 
 async def post_target_row(thread_id: int) -> tuple | None:

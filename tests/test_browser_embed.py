@@ -22,7 +22,8 @@ import httpx
 import pytest
 
 from forum.models import Comment, Thread
-from forum.services import accounts, moderation
+from forum.services import accounts, moderation, threads
+from forum.services.comments import NewComment, post_comment
 from tests.test_browser import (  # noqa: F401  (fixtures used by name)
     RECORD_ALERTS,
     TIMEOUT_MS,
@@ -72,6 +73,15 @@ h2 { font-size: 4rem; }
 
 SOURCE_PAGE = b"<html><body>Council minutes, 3 May 2019</body></html>"
 
+# A long discussion, shown three top-level comments at a time.
+PAGED_PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>A long discussion</title></head>
+<body><h1>A long discussion</h1>
+<div data-forum-thread data-thread="{slug}" data-page-size="3"></div>
+<script src="{forum}/embed.js" async></script>
+</body></html>
+"""
+
 
 class HostSite(BaseHTTPRequestHandler):
     """A blog on another origin: pages under /posts/, its stylesheet, a source page."""
@@ -89,6 +99,9 @@ class HostSite(BaseHTTPRequestHandler):
                 f"connect-src {self.server.forum}; style-src 'self'; img-src 'self'"
             )
             self._send(page.encode(), "text/html; charset=utf-8", {"Content-Security-Policy": csp})
+        elif self.path.startswith("/paged/"):
+            page = PAGED_PAGE.format(forum=self.server.forum, slug=self.server.paged_slug)
+            self._send(page.encode(), "text/html; charset=utf-8")
         elif self.path == "/host.css":
             self._send(HOST_CSS.encode(), "text/css")
         elif self.path == "/minutes":
@@ -118,6 +131,7 @@ class HostSite(BaseHTTPRequestHandler):
 class HostServer(ThreadingHTTPServer):
     forum = ""
     seed_slug = ""
+    paged_slug = ""
 
     @property
     def origin(self) -> str:
@@ -453,4 +467,43 @@ async def test_a_held_comment_is_announced_not_shown(browser, sites):  # noqa: F
     assert await form.locator("textarea").input_value() == ""
     held = await Comment.get(text="Waiting for a moderator")
     assert held.status == "pending"
+    await page.context.close()
+
+
+async def test_a_long_thread_comes_a_page_at_a_time(browser, sites, tmp_path):  # noqa: F811
+    """Seven top-level comments, three a page: "Show more" twice, and a comment posted
+    before the last page stays last and is not shown twice."""
+    thread = await threads.create_thread(title="A long one", body_html="", import_key="long")
+    roots = []
+    for i in range(7):
+        root = await post_comment(thread, NewComment(text=f"Top-level comment {i}"))
+        roots.append(root.id)
+        await post_comment(thread, NewComment(text=f"Reply to {i}", parent_id=root.id))
+    sites.host.paged_slug = thread.slug
+    page = await new_page(browser)
+    await page.goto(f"{sites.host.origin}/paged/one")
+    widget = page.locator("[data-forum-thread]")
+    top = widget.locator("ol.comments > li.comment")
+
+    # The heading counts the whole thread, though a page shows three with their replies.
+    await expect(widget.get_by_role("heading", name="14 comments")).to_be_visible()
+    assert await top.count() == 3
+    assert await widget.locator("li.comment").count() == 6
+    more = widget.get_by_role("button", name="Show more comments")
+    await more.click()
+    await expect(top).to_have_count(6)
+    await expect(widget.locator(f"li#c{roots[3]}")).to_be_focused()
+    await expect(widget.get_by_role("status")).to_have_text("3 more comments shown.")
+
+    # A comment posted now shows at the end at once; the last page goes before it.
+    posted = await post(widget.locator("form.comment-form"), "Posted before the end")
+    await expect(widget.get_by_role("heading", name="15 comments")).to_be_visible()
+    await more.click()
+    await expect(more).to_have_count(0)
+    ids = [await li.get_attribute("id") for li in await top.all()]
+    assert ids == [f"c{r}" for r in roots] + [f"c{posted['id']}"]
+    await expect(widget.get_by_role("heading", name="15 comments")).to_be_visible()
+    assert await widget.locator("li.comment").count() == 15
+    await page.screenshot(path=tmp_path / "embed-paged.png", full_page=True)
+    print(f"\npaged screenshot: {tmp_path / 'embed-paged.png'}")
     await page.context.close()

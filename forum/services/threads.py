@@ -270,6 +270,7 @@ class ThreadHeader:
     body_html: str
     status: str
     last_activity_at: datetime
+    comment_count: int
 
 
 async def comment_tree(

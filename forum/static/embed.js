@@ -69,6 +69,8 @@ button{font:inherit;cursor:pointer}
 button[type=submit]{font-weight:600;color:var(--on-a);background:var(--a);border:0;
 border-radius:4px;padding:.45em 1em}
 button:disabled{opacity:.6;cursor:progress}
+.more{display:block;width:100%;margin:.75em 0;padding:.5em;color:var(--a);background:var(--card);
+border:1px solid var(--ln);border-radius:var(--r);font-weight:600}
 form{margin:.75em 0}
 .field{display:flex;flex-direction:column;gap:.25em;margin:.5em 0}
 label{font-weight:600}
@@ -208,8 +210,12 @@ border-radius:4px;padding:.45em;width:100%}
       this.url =
         host.dataset.url || (canonical && canonical.href) || location.origin + location.pathname;
       this.title = (host.dataset.title || document.title || this.url).slice(0, 300);
+      // Top-level comments fetched at a time, each with all its replies (the API's limit).
+      this.pageSize = Math.min(200, Math.max(1, parseInt(host.dataset.pageSize, 10) || 100));
       this.thread = null;
       this.nodes = new Map();
+      this.postedHere = 0; // comments posted here since the last page came
+      this.ownRoots = []; // top-level comments posted here, shown last until pages catch up
       this.root = host.attachShadow({ mode: "open" });
       style(this.root);
       this.heading = h("h2", { id: "heading", text: "Comments" });
@@ -246,7 +252,8 @@ border-radius:4px;padding:.45em;width:100%}
             if (error.status !== 404 || this.ref) throw error;
           }
         }
-        this.thread = id ? await api("GET", `/threads/${id}`) : null;
+        this.thread = id ? await api("GET", `/threads/${id}?limit=${this.pageSize}`) : null;
+        this.postedHere = 0;
       } catch (error) {
         this.say(`Comments could not be loaded. ${error.message}`);
         const retry = { type: "button", class: "link", "data-retry": true, text: "Try again" };
@@ -263,6 +270,7 @@ border-radius:4px;padding:.45em;width:100%}
       this.nodes.clear();
       this.list.replaceChildren(...comments.map((node) => this.item(node)));
       this.main.replaceChildren(this.list);
+      if (this.thread && this.thread.next_cursor) this.main.append(this.moreButton());
       this.count();
       if (!comments.length) this.main.append(h("p", { class: "empty", text: "No comments yet." }));
       if (!this.thread || this.thread.open) this.main.append(this.form(null));
@@ -275,8 +283,49 @@ border-radius:4px;padding:.45em;width:100%}
     }
 
     count() {
-      const n = visibleCount(this.thread ? this.thread.comments : []);
+      // With pages still to come, the server's count (as of the last page) says more.
+      let n = visibleCount(this.thread ? this.thread.comments : []);
+      if (this.thread && this.thread.next_cursor) {
+        n = Math.max(n, (this.thread.comment_count || 0) + this.postedHere);
+      }
       this.heading.textContent = n ? `${n} comment${n === 1 ? "" : "s"}` : "Comments";
+    }
+
+    moreButton() {
+      const attrs = { type: "button", class: "more", "data-more": true };
+      return h("button", { ...attrs, text: "Show more comments" });
+    }
+
+    async more(button) {
+      button.disabled = true;
+      this.say("Loading more comments…");
+      let page;
+      try {
+        const { next_cursor: cursor } = this.thread;
+        const query = new URLSearchParams({ limit: this.pageSize, cursor });
+        page = await api("GET", `/threads/${this.thread.id}?${query}`);
+      } catch (error) {
+        this.say(`More comments could not be loaded. ${error.message}`);
+        button.disabled = false;
+        return;
+      }
+      // Comments posted here since are already shown, after everything loaded so far:
+      // new ones from the page go before them, and those from the page are not repeated.
+      const anchor = this.ownRoots.find((li) => li.isConnected) || null;
+      const shown = page.comments.filter((node) => !this.nodes.has(String(node.id)));
+      for (const node of shown) {
+        this.thread.comments.push(node);
+        this.list.insertBefore(this.item(node), anchor);
+      }
+      this.thread.next_cursor = page.next_cursor;
+      this.thread.comment_count = page.comment_count;
+      this.postedHere = 0;
+      if (page.next_cursor) button.disabled = false;
+      else button.remove();
+      this.count();
+      this.say(`${shown.length} more comment${shown.length === 1 ? "" : "s"} shown.`);
+      const first = shown.length && this.root.getElementById(`c${shown[0].id}`);
+      if (first) first.focus();
     }
 
     item(node) {
@@ -424,6 +473,7 @@ border-radius:4px;padding:.45em;width:100%}
       const button = event.target.closest("button");
       if (!button) return;
       if (button.hasAttribute("data-retry")) this.load();
+      if (button.hasAttribute("data-more")) this.more(button);
       if (button.dataset.reply) this.openReply(button);
       if (button.dataset.cancel) this.closeReply(button.dataset.cancel, true);
     }
@@ -513,9 +563,12 @@ border-radius:4px;padding:.45em;width:100%}
       } else if (created) {
         this.render(); // adds the link to the new thread too
       } else {
-        this.list.append(this.item(node));
+        const li = this.item(node);
+        this.list.append(li);
+        this.ownRoots.push(li);
         this.main.querySelector(".empty")?.remove();
       }
+      this.postedHere += 1;
       this.count();
       this.say(
         posted.needs_source

@@ -122,6 +122,7 @@ async def _thread_body(thread_id: int, page: tuple[int, str | None] | None) -> b
                 "url": thread.url,
                 "body_html": thread.body_html,
                 "open": thread.status == "open",
+                "comment_count": thread.comment_count,
                 "comments": comments,
                 "next_cursor": next_cursor,
             }

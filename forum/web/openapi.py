@@ -322,6 +322,10 @@ SCHEMA: dict[str, Any] = {
                         "properties": {
                             "body_html": {"type": "string"},
                             "open": {"type": "boolean"},
+                            "comment_count": {
+                                "type": "integer",
+                                "description": "Visible comments in the whole thread",
+                            },
                             "comments": {
                                 "type": "array",
                                 "items": {"$ref": "#/components/schemas/Comment"},
