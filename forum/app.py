@@ -20,6 +20,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 from tortoise import connections
+from tortoise.exceptions import OperationalError
 
 from forum import db
 from forum.content.claims import segments
@@ -218,6 +219,7 @@ def create_app(settings: Settings) -> Starlette:
             moderation.LoginRequired: moderation.login_required,
             DomainError: errors.domain_error,
             HTTPException: errors.http_error,
+            OperationalError: errors.database_error,
             Exception: errors.server_error,
         },
         middleware=[

@@ -16,7 +16,7 @@ from typing import TypeVar
 
 from tortoise import connections
 from tortoise.backends.base.client import BaseDBAsyncClient, TransactionalDBClient
-from tortoise.exceptions import IntegrityError
+from tortoise.exceptions import IntegrityError, OperationalError
 
 from forum.gcpause import paused_gc
 from forum.models import Comment
@@ -183,18 +183,24 @@ async def _on_sqlite_thread(
 def _write_in_one_transaction(db: sqlite3.Connection, statements: list[Statement]) -> int:
     """Runs on aiosqlite's thread: BEGIN IMMEDIATE takes the writer lock up front (or
     waits for it in SQLite's busy handler), so the statements never fail half-way for a
-    lock another process took first. Returns the first statement's new row id."""
-    db.execute("BEGIN IMMEDIATE")
+    lock another process took first. Returns the first statement's new row id.
+
+    SQLite's errors leave as Tortoise's, as they would through the ORM."""
+    try:
+        db.execute("BEGIN IMMEDIATE")  # waits up to the busy timeout for the lock
+    except sqlite3.OperationalError as exc:
+        raise OperationalError(exc) from exc
     try:
         first_id = db.execute(*statements[0]).lastrowid
         for sql, args in statements[1:]:
             db.execute(sql, args)
         db.execute("COMMIT")
-    except sqlite3.IntegrityError as exc:
+    except BaseException as exc:
         db.execute("ROLLBACK")
-        raise IntegrityError(exc) from exc
-    except BaseException:
-        db.execute("ROLLBACK")
+        if isinstance(exc, sqlite3.IntegrityError):
+            raise IntegrityError(exc) from exc
+        if isinstance(exc, sqlite3.OperationalError):
+            raise OperationalError(exc) from exc
         raise
     return first_id
 

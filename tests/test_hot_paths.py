@@ -7,6 +7,7 @@ to what the ORM path and `build_tree` give, on SQLite and PostgreSQL alike.
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -16,7 +17,7 @@ from forum.errors import Conflict
 from forum.models import Comment, CommentStatus, Thread
 from forum.services import accounts, moderation, threads
 from forum.services.comments import NewComment, add_source, delete_comment, post_comment
-from forum.sql import json_time
+from forum.sql import json_time, raw_query
 from tests.conftest import MinutesPage, http_server
 
 pytestmark = pytest.mark.usefixtures("database")
@@ -139,3 +140,33 @@ async def test_a_post_to_a_thread_deleted_meanwhile_is_a_conflict_and_writes_not
     response = await client.post(f"/api/v1/threads/{thread.id}/comments", json={"text": "x"})
     assert response.status_code == 404
     assert "no thread" in response.json()["error"]["message"]
+
+
+async def test_a_post_that_waits_out_sqlites_writer_lock_is_a_503_and_writes_nothing(
+    client, database
+):
+    """Another process holding SQLite's one writer lock past the busy timeout: the post
+    is answered 503 with Retry-After, nothing is half-written, and it goes through once
+    the lock is free."""
+    if not database.is_sqlite:
+        pytest.skip("SQLite's single writer lock; PostgreSQL locks rows, not the database")
+    thread = await threads.create_thread(title="Locked", body_html="", import_key="hp5")
+    before = await Thread.get(id=thread.id)
+    await raw_query("PRAGMA busy_timeout = 200")  # the pool's one connection, in ms
+    other = sqlite3.connect(database.database_url.removeprefix("sqlite://"), timeout=1)
+    try:
+        other.execute("BEGIN IMMEDIATE")
+        url = f"/api/v1/threads/{thread.id}/comments"
+        response = await client.post(url, json={"text": "Waiting for the lock"})
+        assert response.status_code == 503, response.text
+        assert response.json()["error"]["code"] == "busy"
+        assert response.headers["retry-after"] == "2"
+    finally:
+        other.rollback()
+        other.close()
+        await raw_query("PRAGMA busy_timeout = 5000")
+    assert await Comment.filter(thread_id=thread.id).count() == 0
+    assert (await Thread.get(id=thread.id)).version == before.version
+    response = await client.post(url, json={"text": "Now it goes through"})
+    assert response.status_code == 201
+    assert (await Thread.get(id=thread.id)).comment_count == 1

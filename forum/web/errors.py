@@ -20,7 +20,10 @@ HTTP_MESSAGES = {
     404: "There is nothing at this address.",
     405: "This address does not accept that method.",
     500: "Something went wrong on our side. Please try again in a moment.",
+    503: "The database is busy. Please try again in a moment.",
 }
+# SQLite's answer when its one writer lock stayed taken for the whole busy timeout.
+BUSY_MARKERS = ("database is locked", "database is busy")
 
 
 def _wants_json(request: Request) -> bool:
@@ -61,6 +64,17 @@ async def http_error(request: Request, exc: Exception) -> Response:
     message = HTTP_MESSAGES.get(exc.status_code, str(exc.detail))
     response = _respond(request, exc.status_code, f"http_{exc.status_code}", message)
     response.headers.update(exc.headers or {})
+    return response
+
+
+async def database_error(request: Request, exc: Exception) -> Response:
+    """A write that waited out SQLite's busy timeout is the server's load, not a bug and
+    not the client's fault: 503 with Retry-After. Any other database error is a 500."""
+    if not any(marker in str(exc) for marker in BUSY_MARKERS):
+        return await server_error(request, exc)
+    log.warning("database busy on %s %s: %s", request.method, request.url.path, exc)
+    response = _respond(request, 503, "busy", HTTP_MESSAGES[503])
+    response.headers["Retry-After"] = "2"
     return response
 
 
