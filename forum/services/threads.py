@@ -156,9 +156,9 @@ class ThreadPage:
     next_cursor: str | None
 
 
-def _encode_cursor(when: datetime, row_id: int) -> str:
+def _encode_cursor(when: datetime, position: int) -> str:
     """A keyset position (a time and an id) as an opaque, URL-safe string."""
-    raw = json.dumps([when.isoformat(), row_id]).encode()
+    raw = json.dumps([when.isoformat(), position]).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
