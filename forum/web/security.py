@@ -64,7 +64,8 @@ class SecurityHeadersMiddleware:
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                raw = message.setdefault("headers", [])
+                # ASGI allows any iterable here; a list of our own can be extended.
+                raw = message["headers"] = list(message.get("headers", ()))
                 present = {name.lower() for name, _ in raw}
                 raw.extend(h for h in self.headers if h[0] not in present)
                 token = scope["state"].get("new_csrf_token")
