@@ -10,12 +10,11 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+# `words` factors a phrase list into an alternation that matches the same, found sooner.
+from forum.content.fastre import Gated
+from forum.content.fastre import alternation as words
 
-def words(*phrases: str) -> str:
-    return "|".join(phrases)
-
-
-NUMBER_WORDS = words(
+NUMBER_WORDS = (
     "two",
     "three",
     "four",
@@ -45,7 +44,7 @@ NUMBER_WORDS = words(
     "tenfold",
     "twice",
 )
-EVENT_VERBS = words(
+EVENT_VERBS = (
     "announced",
     "closed",
     "closing",
@@ -171,7 +170,7 @@ EVENT_VERBS = words(
     "don't work",
     "doesn't work",
 )
-CAUSE = words(
+CAUSE = (
     "because of",
     "caused",
     "causes",
@@ -195,7 +194,7 @@ CAUSE = words(
     "so \\w+ that",
     "so (?:bad|full|polluted|expensive|busy) (?:they|that|the)",
 )
-COMPARISON = words(
+COMPARISON = (
     "record",
     "highest",
     "lowest",
@@ -227,7 +226,7 @@ COMPARISON = words(
     "any other",
     "up every year",
 )
-BODIES = words(
+BODIES = (
     "council",
     "government",
     "ministry",
@@ -269,7 +268,7 @@ BODIES = words(
     "developers?",
     "contractors?",
 )
-SOURCE = words(
+SOURCE = (
     "according to",
     "source:",
     "sources:",
@@ -321,9 +320,18 @@ SOURCE = words(
     "(?:posted|announced|said|wrote|confirmed) on (?:its|their|the|his|her) (?:\\w+ ){0,2}"
     "(?:website|facebook|twitter|x|instagram|page|site|account|feed)",
 )
-ATTRIBUTED_SAY = re.compile(
-    r"\b(?!i\b|we\b|you\b|they\b|people\b|everyone\b|some\b)([A-Za-z][\w'’.-]*)\s+"
-    r"(?:said|says|stated|states|wrote|writes|confirmed|announced|told|concluded|estimated)\b(?:\s+(?:that|in|on|:))?",
+# Gated patterns (see `fastre.Gated`) list, after the pattern, plain strings one of which
+# the searched text must hold for it to match; most sentences hold none, and are spared.
+ATTRIBUTED_SAY = Gated(
+    re.compile(
+        r"\b(?!i\b|we\b|you\b|they\b|people\b|everyone\b|some\b)([A-Za-z][\w'’.-]*)\s+"
+        r"(?:said|says|stated|states|wrote|writes|confirmed|announced|told|concluded|estimated)\b"
+        r"(?:\s+(?:that|in|on|:))?",
+    ),
+    (
+        *("said", "says", "state", "wrote", "writes", "confirmed", "announced", "told"),
+        *("concluded", "estimated"),
+    ),
 )
 OPINION_START = re.compile(
     r"^(?:i think|i believe|i feel|i reckon|i suspect|i hope|i wish|i guess|i doubt|"
@@ -345,33 +353,108 @@ THANKS = re.compile(
     r"spot on|agreed|exactly|ok|okay|yes|no|hear hear|good luck|best of luck|shout ?out|rip|"
     r"happy birthday|get well|bring back)\b"
 )
-THANKS_ANYWHERE = re.compile(r"\b(?:thanks|thank you|enjoy your|well done|congratulations)\b")
-RATING = re.compile(r"\b\d+(?:\.\d+)? ?(?:stars?|/10|out of (?:5|10))\b")
-HEARSAY = re.compile(
-    r"according to (?:my|a|some|our|his|her) (?:mate|friend|neighbou?r|mum|dad|mother|father|"
-    r"colleague|cousin|brother|sister|uncle|aunt|bloke|guy|lad|someone)|\b(?:i heard|i've heard|"
-    r"word is|rumour has it|everyone knows|people say|they say|experts say|scientists say|"
-    r"studies show|studies have shown|research shows|research has shown|research says|"
-    r"science says|a study (?:proved|proves|showed|shows|found)|(?:economists|scientists|"
-    r"experts|doctors) agree|all over the news|look it up|apparently|word on the street|"
-    r"it's official|it’s official|a (?:friend|mate|mate of mine|bloke|guy) (?:who|that) \w+ "
-    r"(?:there|at \w+) (?:says|said|reckons))\b|^(?:the )?figures show\b"
+THANKS_ANYWHERE = Gated(
+    re.compile(r"\b(?:thanks|thank you|enjoy your|well done|congratulations)\b"),
+    ("thank", "enjoy your", "well done", "congratulations"),
 )
-EVALUATIVE = re.compile(
-    r"\b(?:should|shouldn't|ought|must|need to|needs to|would|could|might|may|terrible|"
-    r"awful|disgrace\w*|shameful|ridiculous|stupid|brilliant|great|amazing|wonderful|"
-    r"fantastic|best|good|bad|worse|wrong|right|fair|unfair|sad|shame|pathetic|joke|"
-    r"nonsense|rubbish|useless|hopeless|incompetent|clueless|obviously|clearly|ruin\w*|"
-    r"destroy\w*|love\w*|goosebumps|gutted|delighted|proud|"
-    r"seems|appears|feel|opinion|agree|disagree|love|hate|fiasco|mess|rob|robbing)\b"
+RATING = Gated(
+    re.compile(r"\b\d+(?:\.\d+)? ?(?:stars?|/10|out of (?:5|10))\b"), ("star", "/10", "out of ")
 )
+HEARSAY = Gated(
+    re.compile(
+        r"according to (?:my|a|some|our|his|her) (?:mate|friend|neighbou?r|mum|dad|mother|father|"
+        r"colleague|cousin|brother|sister|uncle|aunt|bloke|guy|lad|someone)|"
+        r"\b(?:i heard|i've heard|word is|rumour has it|everyone knows|people say|they say|"
+        r"experts say|scientists say|"
+        r"studies show|studies have shown|research shows|research has shown|research says|"
+        r"science says|a study (?:proved|proves|showed|shows|found)|(?:economists|scientists|"
+        r"experts|doctors) agree|all over the news|look it up|apparently|word on the street|"
+        r"it's official|it’s official|a (?:friend|mate|mate of mine|bloke|guy) (?:who|that) \w+ "
+        r"(?:there|at \w+) (?:says|said|reckons))\b|^(?:the )?figures show\b"
+    ),
+    (
+        *("according to", "heard", "word is", "rumour has it", "everyone knows", "people say"),
+        *("they say", "experts", "scientists", "studies", "research", "science says", "a study"),
+        *("economists", "doctors", "all over the news", "look it up", "apparently", "official"),
+        *("word on the street", "a friend", "a mate", "a bloke", "a guy", "figures show"),
+    ),
+)
+EVALUATIVE_WORDS = (
+    "should",
+    "shouldn't",
+    "ought",
+    "must",
+    "need to",
+    "needs to",
+    "would",
+    "could",
+    "might",
+    "may",
+    "terrible",
+    "awful",
+    "disgrace\\w*",
+    "shameful",
+    "ridiculous",
+    "stupid",
+    "brilliant",
+    "great",
+    "amazing",
+    "wonderful",
+    "fantastic",
+    "best",
+    "good",
+    "bad",
+    "worse",
+    "wrong",
+    "right",
+    "fair",
+    "unfair",
+    "sad",
+    "shame",
+    "pathetic",
+    "joke",
+    "nonsense",
+    "rubbish",
+    "useless",
+    "hopeless",
+    "incompetent",
+    "clueless",
+    "obviously",
+    "clearly",
+    "ruin\\w*",
+    "destroy\\w*",
+    "love\\w*",
+    "goosebumps",
+    "gutted",
+    "delighted",
+    "proud",
+    "seems",
+    "appears",
+    "feel",
+    "opinion",
+    "agree",
+    "disagree",
+    "love",
+    "hate",
+    "fiasco",
+    "mess",
+    "rob",
+    "robbing",
+)
+EVALUATIVE = re.compile(r"\b(?:" + words(*EVALUATIVE_WORDS) + r")\b")
 PERSONAL_START = re.compile(
     r"^(?:i|i've|i'm|i'd|i was|me|we've been|our family|someone tried my)\b"
 )
 MY_START = re.compile(r"^(?:my|our|mine)\b")
 IMPLIED_I = re.compile(r"^(?:just )?[a-z]+ed (?!by\b)")
-ASKING = re.compile(r"\b(?:we|i)(?:'d| would)? (?:ask|urge|encourage|invite) you\b")
-QUOTED = re.compile(r"[\"“”«»](?:[^\"“”«»]{8,})[\"“”«»]|(?<!\w)['‘’](?:[^'‘’]{12,})['‘’](?!\w)")
+ASKING = Gated(
+    re.compile(r"\b(?:we|i)(?:'d| would)? (?:ask|urge|encourage|invite) you\b"),
+    ("ask you", "urge you", "encourage you", "invite you"),
+)
+QUOTED = Gated(
+    re.compile(r"[\"“”«»](?:[^\"“”«»]{8,})[\"“”«»]|(?<!\w)['‘’](?:[^'‘’]{12,})['‘’](?!\w)"),
+    tuple("\"“”«»'‘’"),
+)
 CHALLENGE = re.compile(
     r"\b(?:source\??|citation|evidence|proof|expand|explain|clarify|really\?|is that true|"
     r"where did you|where's the|do you have|can you back|fake news|not true|untrue|myth|"
@@ -379,24 +462,58 @@ CHALLENGE = re.compile(
 )
 FIGURE = re.compile(
     r"(?<![\w:])(?<!\w\()(?:[£$€]\s?\d[\d,.]*\s?(?:m|bn|k|million|billion)?|\d[\d,]*(?:\.\d+)?\s?"
-    r"(?:%|per ?cent|percent|pc\b|m\b|bn\b|k\b)?)(?![\d:])|\b(?:" + NUMBER_WORDS + r")\b"
+    r"(?:%|per ?cent|percent|pc\b|m\b|bn\b|k\b)?)(?![\d:])|\b(?:" + words(*NUMBER_WORDS) + r")\b"
 )
-TIME_OF_DAY = re.compile(r"\b\d{1,2}:\d{2}\b")
-DATE = re.compile(
-    r"\b(?:(?:19|20)\d\d|january|february|march|april|may|june|july|august|september|"
-    r"october|november|december|jan|feb|mar|apr|jun|jul|aug|sept?|oct|nov|dec|monday|"
-    r"tuesday|wednesday|thursday|friday|saturday|sunday|yesterday|last (?:year|month|week|"
-    r"night|summer|winter|spring|autumn|decade)|this (?:year|month|week)|next (?:year|month|"
-    r"week))\b"
+TIME_OF_DAY = Gated(re.compile(r"\b\d{1,2}:\d{2}\b"), (":",))
+DATE_WORDS = (
+    "(?:19|20)\\d\\d",
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+    "jan",
+    "feb",
+    "mar",
+    "apr",
+    "jun",
+    "jul",
+    "aug",
+    "sept?",
+    "oct",
+    "nov",
+    "dec",
+    "monday",
+    "tuesday",
+    "wednesday",
+    "thursday",
+    "friday",
+    "saturday",
+    "sunday",
+    "yesterday",
+    "last (?:year|month|week|night|summer|winter|spring|autumn|decade)",
+    "this (?:year|month|week)",
+    "next (?:year|month|week)",
 )
-YEAR = re.compile(r"\b(?:19|20)\d\d\b")
+DATE = re.compile(r"\b(?:" + words(*DATE_WORDS) + r")\b")
+YEAR = Gated(re.compile(r"\b(?:19|20)\d\d\b"), ("19", "20"))
 BODY_STATE = re.compile(
-    r"(?:\b[A-Z]{2,6}\d?s?|(?i:\bthe (?:" + BODIES + r")))\s+"
+    r"(?:\b[A-Z]{2,6}\d?s?|(?i:\bthe (?:" + words(*BODIES) + r")))\s+"
     r"(?i:(?:has|have|had|is|are|was|were)\s+(?:(?:a|an|the|no|not|now|already|still|just|been)\s+)*\w+)"
 )
-FUTURE = re.compile(
-    r"(?<!\bi )(?<!\bwe )(?<!\byou )\b(?:will|won't|is set to|are set to|is due to|are due to)"
-    r"\s+(?!be (?:happy|glad|interesting|nice|great)\b)\w+"
+FUTURE = Gated(
+    re.compile(
+        r"(?<!\bi )(?<!\bwe )(?<!\byou )\b(?:will|won't|is set to|are set to|is due to|are due to)"
+        r"\s+(?!be (?:happy|glad|interesting|nice|great)\b)\w+"
+    ),
+    ("will", "won't", " set to", " due to"),
 )
 ACRONYM = re.compile(
     r"\b(?!I\b|OK\b|TV\b|UK\b|US\b|USA\b|EU\b|AM\b|PM\b)[A-Z][A-Za-z]?[A-Z]{1,5}\d?s?\b"
@@ -426,9 +543,9 @@ WEIGHTS = {
 @lru_cache(maxsize=1)
 def patterns() -> dict[str, re.Pattern[str]]:
     return {
-        "event": re.compile(r"\b(?:" + EVENT_VERBS + r")\b"),
-        "cause": re.compile(r"\b(?:" + CAUSE + r")\b"),
-        "comparison": re.compile(r"\b(?:" + COMPARISON + r")\b"),
-        "body": re.compile(r"\bthe (?:" + BODIES + r")\b"),
-        "source": re.compile(r"(?:" + SOURCE + r")"),
+        "event": re.compile(r"\b(?:" + words(*EVENT_VERBS) + r")\b"),
+        "cause": re.compile(r"\b(?:" + words(*CAUSE) + r")\b"),
+        "comparison": re.compile(r"\b(?:" + words(*COMPARISON) + r")\b"),
+        "body": re.compile(r"\bthe (?:" + words(*BODIES) + r")\b"),
+        "source": re.compile(words(*SOURCE)),
     }

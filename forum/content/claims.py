@@ -107,7 +107,10 @@ class RuleChecker:
 
     def _comment_has_source(self, text: str) -> bool:
         lowered = text.lower()
-        return bool(vocab.URL.search(text)) or "source:" in lowered or "sources:" in lowered
+        if "source:" in lowered or "sources:" in lowered:
+            return True
+        # Only an "http" or "www." (in any case) can start a link: most comments skip the scan.
+        return ("http" in lowered or "www." in lowered) and bool(vocab.URL.search(text))
 
     def _verdict(self, start: int, end: int, sentence: str, covered: str | None) -> SentenceVerdict:
         p = vocab.patterns()
@@ -141,7 +144,7 @@ class RuleChecker:
                 cues.append(cue)
                 return verdict(False, False, 0.0)
 
-        body = vocab.QUOTED.sub(" ", sentence) if quoted else sentence
+        body = vocab.QUOTED.pattern.sub(" ", sentence) if quoted else sentence
         if quoted and vocab.CHALLENGE.search(body.lower()):
             cues.append("-quoted-challenge")
             return verdict(False, False, 0.0)
