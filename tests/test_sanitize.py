@@ -2,17 +2,25 @@
 
 from __future__ import annotations
 
+import json
 from html.parser import HTMLParser
+from re import Match
 
 import pytest
+from bleach.linkifier import URL_RE
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from forum.content.sanitize import (
     COMMENT_TAGS,
     LINK_REL,
+    _cleaner,
+    _LinkPattern,
     clean_body,
     clean_html,
     render_comment,
 )
+from tests.conftest import ROOT
 
 HOSTILE = [
     "<script>alert(1)</script>",
@@ -105,3 +113,30 @@ def test_body_keeps_headings_but_not_attributes():
         '<h2 class="x">Head</h2><p onclick="x()">Text</p><ol start="3"><li>a</li></ol>'
     )
     assert html == '<h2>Head</h2><p>Text</p><ol start="3"><li>a</li></ol>'
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck))
+@given(text=st.from_regex(URL_RE))
+def test_the_link_gate_lets_through_everything_linkify_would_link(text):
+    assert URL_RE.search(text)
+    assert _LinkPattern.could_hold_link.search(text)
+    assert list(map(Match.group, _LinkPattern().finditer(text))) == [
+        m.group() for m in URL_RE.finditer(text)
+    ]
+
+
+def test_the_link_gate_changes_no_rendered_comment(monkeypatch):
+    with (ROOT / "tests" / "data" / "claims" / "all.jsonl").open(encoding="utf-8") as lines:
+        texts = [json.loads(line)["text"] for line in lines]
+    texts += [
+        "see example.com/page, www.EXAMPLE.org and http://a.b.co.uk:8080/x?y=1 today",
+        "a.m. e.g. i.e. 3.5 v1.2 foo-bar.Com [typed](https://example.net) `code.com`",
+    ]
+    gated = [render_comment(text) for text in texts]
+    monkeypatch.setattr(_LinkPattern, "finditer", lambda self, text: URL_RE.finditer(text))
+    _cleaner.cache_clear()
+    try:
+        assert [render_comment(text) for text in texts] == gated
+    finally:
+        _cleaner.cache_clear()
+    assert 'href="http://example.com/page"' in gated[-2]
