@@ -4,6 +4,14 @@ Reads the team corpus (tests/data/claims/all.jsonl) and, when present, the Claim
 sentences in ../shared/data, then checks every text repeatedly for a few seconds.
 
     .venv/bin/python benchmarks/claims_throughput.py [--seconds 5]
+
+Timings on a shared VM move by a quarter between runs. For a figure that does not,
+count instructions: `--once` checks the team corpus once (pass 0 for imports alone), so
+
+    PYTHONHASHSEED=0 valgrind --tool=callgrind --callgrind-out-file=/dev/null \
+        .venv/bin/python benchmarks/claims_throughput.py --once 1
+
+minus the same with `--once 0`, divided by the corpus size, is instructions per comment.
 """
 
 from __future__ import annotations
@@ -42,7 +50,14 @@ def measure(items: list[str], seconds: float) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--seconds", type=float, default=5.0)
+    parser.add_argument("--once", type=int, choices=(0, 1), help="check the team corpus once")
     args = parser.parse_args()
+    if args.once is not None:
+        items = texts()["team corpus"]
+        for text in items[: len(items) * args.once]:
+            check_claims(text)
+        print(f"{len(items)} texts")
+        return
     for name, items in texts().items():
         average = sum(len(t) for t in items) / len(items)
         rate = measure(items, args.seconds)

@@ -26,6 +26,7 @@ grouped one by one.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from itertools import pairwise
 
 _SPECIAL = frozenset("\\()[]?*+{}|.^$")
@@ -49,9 +50,11 @@ def _literal_prefix(phrase: str) -> tuple[str, str]:
     return "".join(literal), phrase[i:]
 
 
-def _top_level_bars(phrase: str) -> list[int]:
-    """Where `phrase` has a `|` outside every group and character class."""
-    bars: list[int] = []
+def _structure(phrase: str) -> Iterator[tuple[int, str, int]]:
+    """(index, character, depth after it) for each `(`, `)` and `|` that is regex syntax.
+
+    Escaped characters and everything inside a character class are skipped.
+    """
     depth, escaped, in_class = 0, False, False
     for i, char in enumerate(phrase):
         if escaped:
@@ -62,34 +65,20 @@ def _top_level_bars(phrase: str) -> list[int]:
             in_class = char != "]"
         elif char == "[":
             in_class = True
-        elif char == "(":
-            depth += 1
-        elif char == ")":
-            depth -= 1
-        elif char == "|" and depth == 0:
-            bars.append(i)
-    return bars
+        elif char in "()|":
+            depth += {"(": 1, ")": -1, "|": 0}[char]
+            yield i, char, depth
+
+
+def _top_level_bars(phrase: str) -> list[int]:
+    """Where `phrase` has a `|` outside every group and character class."""
+    return [i for i, char, depth in _structure(phrase) if char == "|" and depth == 0]
 
 
 def _closing(phrase: str) -> int:
     """The index of the `)` that closes the group opening `phrase`, or -1."""
-    depth, escaped, in_class = 0, False, False
-    for i, char in enumerate(phrase):
-        if escaped:
-            escaped = False
-        elif char == "\\":
-            escaped = True
-        elif in_class:
-            in_class = char != "]"
-        elif char == "[":
-            in_class = True
-        elif char == "(":
-            depth += 1
-        elif char == ")":
-            depth -= 1
-            if depth == 0:
-                return i
-    return -1
+    closes = (i for i, char, depth in _structure(phrase) if char == ")" and depth == 0)
+    return next(closes, -1)
 
 
 def _expand(phrase: str) -> list[str]:
