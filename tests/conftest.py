@@ -28,9 +28,19 @@ import pytest
 
 from forum import db
 from forum.app import create_app
+from forum.content.claim_eval import read_records
 from forum.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
+CLAIM_CORPUS = ROOT / "tests" / "data" / "claims" / "all.jsonl"
+
+
+def claim_corpus_texts() -> list[str]:
+    """The texts of the team's labelled claim corpus: real comments of every shape."""
+    with CLAIM_CORPUS.open(encoding="utf-8") as lines:
+        return [record["text"] for record in read_records(lines)]
+
+
 SEEDS = ROOT / "seeds"
 SHARED_DATA = ROOT.parent / "shared" / "data"
 TEST_SECRET = "test-secret-key-not-for-production"

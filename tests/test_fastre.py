@@ -8,7 +8,6 @@ each real pattern, and on every sentence of the team's claim corpus.
 
 from __future__ import annotations
 
-import json
 import re
 
 import pytest
@@ -18,9 +17,7 @@ from hypothesis import strategies as st
 from forum.content import claim_cues as vocab
 from forum.content.claims import RuleChecker, split_sentences
 from forum.content.fastre import Gated, alternation
-from tests.conftest import ROOT
-
-CORPUS = ROOT / "tests" / "data" / "claims" / "all.jsonl"
+from tests.conftest import claim_corpus_texts
 
 PHRASE_LISTS = {
     name: getattr(vocab, name)
@@ -42,13 +39,8 @@ def span(match: re.Match[str] | None) -> tuple[int, int, str] | None:
     return match and (match.start(), match.end(), match.group())
 
 
-def corpus_texts() -> list[str]:
-    with CORPUS.open(encoding="utf-8") as lines:
-        return [json.loads(line)["text"] for line in lines]
-
-
 def corpus_sentences() -> list[str]:
-    sentences = [s for text in corpus_texts() for _, _, s in split_sentences(text)]
+    sentences = [s for text in claim_corpus_texts() for _, _, s in split_sentences(text)]
     return sentences + [s.lower() for s in sentences]
 
 
@@ -131,7 +123,7 @@ def test_a_gate_never_hides_a_match(name):
 
 
 def test_gates_change_no_verdict_on_the_corpus(monkeypatch):
-    texts = corpus_texts()
+    texts = claim_corpus_texts()
     gated = [RuleChecker().check(text) for text in texts]
     monkeypatch.setattr(Gated, "search", lambda self, text: self.pattern.search(text))
     monkeypatch.setattr(Gated, "sub", lambda self, repl, text: self.pattern.sub(repl, text))

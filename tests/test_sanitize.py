@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from html.parser import HTMLParser
 from re import Match
 
@@ -20,7 +19,7 @@ from forum.content.sanitize import (
     clean_html,
     render_comment,
 )
-from tests.conftest import ROOT
+from tests.conftest import claim_corpus_texts
 
 HOSTILE = [
     "<script>alert(1)</script>",
@@ -126,9 +125,8 @@ def test_the_link_gate_lets_through_everything_linkify_would_link(text):
 
 
 def test_the_link_gate_changes_no_rendered_comment(monkeypatch):
-    with (ROOT / "tests" / "data" / "claims" / "all.jsonl").open(encoding="utf-8") as lines:
-        texts = [json.loads(line)["text"] for line in lines]
-    texts += [
+    texts = [
+        *claim_corpus_texts(),
         "see example.com/page, www.EXAMPLE.org and http://a.b.co.uk:8080/x?y=1 today",
         "a.m. e.g. i.e. 3.5 v1.2 foo-bar.Com [typed](https://example.net) `code.com`",
     ]
