@@ -264,10 +264,22 @@ async def post_target_row(thread_id: int) -> tuple | None:
 THREAD_VERSION_SQL = "SELECT version FROM thread WHERE id = $1"
 
 
-async def thread_version(thread_id: int) -> int | None:
-    """The thread's version (see services.readcache), or None when there is no such thread."""
-    rows = await raw_query(THREAD_VERSION_SQL, thread_id)
-    return rows[0][0] if rows else None
+async def thread_versions(thread_ids: Sequence[int]) -> dict[int, int]:
+    """Several threads' versions in one query; a thread that does not exist is left out.
+
+    One fixed statement on PostgreSQL (an array parameter), so its prepared form is
+    reused however many ids a call brings."""
+    conn = connections.get("default")
+    if _is_sqlite(conn):
+        marks = ", ".join("?" for _ in thread_ids)
+        _, rows = await conn.execute_query(
+            f"SELECT id, version FROM thread WHERE id IN ({marks})", list(thread_ids)
+        )
+    else:
+        _, rows = await conn.execute_query(
+            "SELECT id, version FROM thread WHERE id = ANY($1::int[])", [list(thread_ids)]
+        )
+    return {row[0]: row[1] for row in rows}
 
 
 def _when(value: str | datetime | None) -> datetime | None:

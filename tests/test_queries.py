@@ -74,7 +74,7 @@ async def test_an_api_thread_read_that_misses_the_cache_costs_two_queries(client
         assert sum(1 + len(n["replies"]) for n in served) <= size and served
         # The version lookup (on SQLite, on a connection of its own), then the thread's
         # header and its comments in one query.
-        reads = [q for q in queries if "SELECT VERSION" not in q]
+        reads = [q for q in queries if "VERSION FROM THREAD" not in q]
         assert len(reads) == 2 and all(q.startswith("SELECT") for q in reads), queries
         assert "FROM COMMENT" in reads[1]
 

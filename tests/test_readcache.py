@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 
 import pytest
@@ -15,7 +16,8 @@ from forum.services.comments import (
     edit_comment,
     post_comment,
 )
-from forum.services.readcache import ThreadCache, VersionSource
+from forum.services.readcache import GatheredLookups, ThreadCache, VersionSource
+from forum.sql import thread_versions
 from tests.conftest import MinutesPage, http_server
 from tests.test_queries import counting
 
@@ -141,3 +143,93 @@ async def test_sqlite_versions_come_fresh_from_a_connection_of_their_own(databas
         source.close()
     missing = VersionSource(f"sqlite://{database.data_dir}/absent.sqlite3")
     assert await missing.get(thread.id) == 41  # no file: the pool answers
+
+
+async def test_pooled_lookups_are_gathered_but_never_older_than_the_request():
+    """While one lookup is out, every request that comes in waits for the next one, which
+    asks for all their threads at once; none is answered by a query sent before it asked."""
+    sent: list[list[int]] = []
+    release: list[asyncio.Event] = []
+
+    async def fetch(ids: list[int]) -> dict[int, int]:
+        sent.append(sorted(ids))
+        release.append(asyncio.Event())
+        await release[-1].wait()
+        return {i: len(sent) for i in ids if i != 404}  # the version is the query's number
+
+    lookups = GatheredLookups(fetch)
+    first = asyncio.create_task(lookups.get(1))
+    await asyncio.sleep(0)
+    later = [asyncio.create_task(lookups.get(i)) for i in (1, 2, 2, 404)]
+    await asyncio.sleep(0)
+    assert sent == [[1]]  # the later ones do not join the query already out
+    release[0].set()
+    assert await first == 1
+    await asyncio.sleep(0)
+    assert sent == [[1], [1, 2, 404]]  # one query for all four
+    release[1].set()
+    assert [await t for t in later] == [2, 2, 2, None]
+    assert lookups.queries == 2
+
+
+async def test_a_failed_pooled_lookup_fails_its_waiters_only():
+    calls = 0
+
+    async def fetch(ids: list[int]) -> dict[int, int]:
+        nonlocal calls
+        calls += 1
+        await asyncio.sleep(0)
+        if calls == 1:
+            raise ConnectionError("database went away")
+        return dict.fromkeys(ids, 7)
+
+    lookups = GatheredLookups(fetch)
+    failing = asyncio.create_task(lookups.get(1))
+    await asyncio.sleep(0)
+    cancelled = asyncio.create_task(lookups.get(2))
+    fine = asyncio.create_task(lookups.get(3))
+    await asyncio.sleep(0)
+    cancelled.cancel()
+    with pytest.raises(ConnectionError):
+        await failing
+    assert await fine == 7
+    with pytest.raises(asyncio.CancelledError):
+        await cancelled
+
+
+async def test_versions_of_many_threads_in_one_query(database):
+    one = await threads.create_thread(title="V one", body_html="", import_key="rv1")
+    two = await threads.create_thread(title="V two", body_html="", import_key="rv2")
+    await post_comment(two, NewComment(text="bump"))
+    with counting() as queries:
+        found = await thread_versions([one.id, two.id, two.id + 1000])
+    assert found == {one.id: 0, two.id: 1} and len(queries) == 1
+
+
+async def test_concurrent_reads_through_the_pool_see_every_post_made_before_them(client):
+    """Reads that ask for the version through the pool (as on PostgreSQL), many at once,
+    while comments are posted: a read that starts after a post was answered shows it."""
+    app = client._transport.app
+    app.state.versions.close()
+    # A source for a server database: no local connection, every lookup goes to the pool.
+    app.state.versions = VersionSource("postgres://unused")
+    thread = await threads.create_thread(title="Busy", body_html="", import_key="rc4")
+    await read(client, thread)
+    done: list[int] = []
+
+    async def reader() -> None:
+        for _ in range(15):
+            seen = list(done)  # posts answered before this read starts
+            body = (await client.get(f"/api/v1/threads/{thread.id}")).json()
+            ids = {c["id"] for c in body["comments"]}
+            assert set(seen) <= ids, "a read missed a post made before it"
+
+    async def poster() -> None:
+        for i in range(12):
+            comment = await post_comment(thread, NewComment(text=f"post {i}"))
+            done.append(comment.id)
+            await asyncio.sleep(0)
+
+    await asyncio.gather(poster(), *(reader() for _ in range(8)))
+    # 121 lookups; gathered, they took about 30 queries here.
+    assert app.state.versions.pooled.queries < 8 * 15 // 2

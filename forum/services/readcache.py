@@ -10,13 +10,15 @@ can be served, in one process or many, and no process needs to tell another anyt
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import sqlite3
 from collections import OrderedDict
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from forum.sql import THREAD_VERSION_SQL, thread_version
+from forum.sql import THREAD_VERSION_SQL, thread_versions
 
 
 @dataclass(frozen=True)
@@ -63,6 +65,52 @@ class ThreadCache:
         return len(self._entries)
 
 
+class GatheredLookups:
+    """Version lookups through the pool, gathered into as few queries as keep them fresh.
+
+    Under load many requests want a version at once, and each query costs a round trip to
+    PostgreSQL and its CPU. A request never shares a query that was already on its way
+    when it asked (that answer could predate a change committed just before the request
+    came in); it waits for the next query, which starts once the one in flight is back,
+    and asks for every thread that was waited on meanwhile. So each answer comes from a
+    query issued after its request arrived: as fresh as asking alone, and at most one
+    query in flight per process.
+    """
+
+    def __init__(self, fetch: Callable[[list[int]], Awaitable[dict[int, int]]]) -> None:
+        self._fetch = fetch
+        self._waiting: dict[int, list[asyncio.Future[int | None]]] = {}
+        self._running: asyncio.Task[None] | None = None
+        self.queries = 0
+
+    async def get(self, thread_id: int) -> int | None:
+        future: asyncio.Future[int | None] = asyncio.get_running_loop().create_future()
+        self._waiting.setdefault(thread_id, []).append(future)
+        if self._running is None:
+            self._running = asyncio.create_task(self._drain())
+        return await future
+
+    async def _drain(self) -> None:
+        try:
+            while self._waiting:
+                batch, self._waiting = self._waiting, {}
+                self.queries += 1
+                try:
+                    found = await self._fetch(list(batch))
+                except Exception as exc:  # every waiter of this query gets the error
+                    for futures in batch.values():
+                        for future in futures:
+                            if not future.done():
+                                future.set_exception(exc)
+                    continue
+                for thread_id, futures in batch.items():
+                    for future in futures:
+                        if not future.done():  # a waiter may have been cancelled
+                            future.set_result(found.get(thread_id))
+        finally:
+            self._running = None
+
+
 class VersionSource:
     """Where a request learns a thread's current version: the one query of a warm read.
 
@@ -72,7 +120,7 @@ class VersionSource:
     statement sees every commit made before it, from this process or another, so this
     is as fresh as the pool. Should the file be busy all the same (a checkpoint
     restarting the log), the lookup goes through the pool instead. PostgreSQL always
-    goes through the pool.
+    goes through the pool, its lookups gathered (`GatheredLookups`).
     """
 
     def __init__(self, database_url: str) -> None:
@@ -81,6 +129,7 @@ class VersionSource:
         if database_url.startswith("sqlite://") and ":memory:" not in database_url:
             self._path = urlsplit(database_url.removeprefix("sqlite://")).path
         self._sql = THREAD_VERSION_SQL.replace("$1", "?")
+        self.pooled = GatheredLookups(thread_versions)
 
     def _local(self) -> sqlite3.Connection | None:
         """The read-only connection, opened on first use (the file exists by then)."""
@@ -102,7 +151,7 @@ class VersionSource:
                 pass
             else:
                 return row[0] if row else None
-        return await thread_version(thread_id)
+        return await self.pooled.get(thread_id)
 
     def close(self) -> None:
         if self._conn is not None:
