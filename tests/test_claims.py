@@ -2,25 +2,17 @@
 
 from __future__ import annotations
 
-import csv
 import json
-import random
 import subprocess
 import sys
 
 import pytest
 
 from forum.content.claim_eval import evaluate, read_records
-from forum.content.claim_model import (
-    LinearModel,
-    ModelChecker,
-    SentenceScorer,
-    default_model,
-    features,
-)
+from forum.content.claim_model import LinearModel, ModelChecker, default_model
 from forum.content.claim_train import train
-from forum.content.claims import RuleChecker, check_claims, default_checker, split_sentences
-from tests.conftest import ROOT, SHARED_DATA, claim_corpus_texts
+from forum.content.claims import check_claims, default_checker, split_sentences
+from tests.conftest import ROOT
 
 
 @pytest.mark.parametrize(
@@ -223,36 +215,3 @@ def test_training_writes_a_model_the_checker_can_load(tmp_path):
     checker = ModelChecker(model)
     assert checker.check("The council closed the library in March.").needs_source
     assert not checker.check("Could the council reopen the library?").needs_source
-
-
-def _corpus_verdicts() -> list[tuple]:
-    """(verdict, index, count) of the rules for every sentence of the team corpus and, when
-    it is beside the project, ClaimBuster's sentences."""
-    texts = claim_corpus_texts()
-    claimbuster = SHARED_DATA / "claimbuster_two_class.csv"
-    if claimbuster.exists():
-        with claimbuster.open(encoding="utf-8", newline="") as rows:
-            texts += [row["text"] for row in csv.DictReader(rows)]
-    out = []
-    rules = RuleChecker()
-    for text in texts:
-        sentences = rules.check(text).sentences
-        out += [(verdict, i, len(sentences)) for i, verdict in enumerate(sentences)]
-    return out
-
-
-def test_the_scorer_gives_the_features_probability_bit_for_bit():
-    """The checker scores without building feature dicts; every probability it gives must be
-    the float `probability(features(...))` gives, on the shipped weights and on weights set
-    for every feature a sentence can have (so none is skipped), in both signs."""
-    shipped = default_model()
-    verdicts = _corpus_verdicts()
-    assert len(verdicts) > 5_000
-    every_name = {name for v, i, n in verdicts for name in features(v, i, n)}
-    rng = random.Random(6)
-    dense = LinearModel({name: rng.uniform(-2, 2) for name in every_name})
-    for model in (shipped, dense):
-        scorer = SentenceScorer(model)
-        for verdict, index, count in verdicts:
-            expected = model.probability(features(verdict, index, count))
-            assert scorer.probability(verdict, index, count) == expected, verdict.text

@@ -68,7 +68,7 @@ class LinearModel:
 
     def probability(self, feats: dict[str, float]) -> float:
         z = sum(self.weights.get(name, 0.0) * value for name, value in feats.items())
-        return _logistic(z)
+        return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
 
     def to_json(self) -> str:
         kept = {k: round(v, 4) for k, v in sorted(self.weights.items()) if abs(v) >= 1e-4}
@@ -80,79 +80,19 @@ class LinearModel:
         return cls(weights=dict(data["weights"]), threshold=float(data["threshold"]))
 
 
-def _logistic(z: float) -> float:
-    return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
-
-
-class SentenceScorer:
-    """`model.probability(features(...))` without building the features.
-
-    The checker runs on every post, and naming each feature (a formatted string per word)
-    and looking it up cost more than the rules that find the cues. This adds the same
-    weights in the same order as `features` lists them, read from tables keyed by the
-    bare word or cue, so every probability is the same float, bit for bit (a test holds
-    it so over the corpus). A feature the model has no weight for adds nothing, as 0.0
-    added to a sum changes nothing; the trainer still uses `features`.
-    """
-
-    def __init__(self, model: LinearModel) -> None:
-        weights = model.weights
-        self.weights = weights
-
-        def table(prefix: str) -> dict[str, float]:
-            return {k[len(prefix) :]: w for k, w in weights.items() if k.startswith(prefix)}
-
-        self.cue, self.first, self.word = table("cue:"), table("first:"), table("w:")
-        self.length, self.position = table("len:"), table("pos:")
-
-    def probability(self, verdict: SentenceVerdict, index: int, count: int) -> float:
-        weights = self.weights
-        terms = [weights.get("bias", 0.0)]
-        seen: set[str] = set()
-        for cue in verdict.cues:
-            kind = cue.split(":", 1)[0]
-            if kind not in seen:
-                seen.add(kind)
-                if kind in self.cue:
-                    terms.append(self.cue[kind])
-        terms.append(weights.get("rule:score", 0.0) * (max(-3.0, min(3.0, verdict.score)) / 3.0))
-        if verdict.is_claim and "rule:claim" in weights:
-            terms.append(weights["rule:claim"])
-        tokens = [t.replace("’", "'") for t in TOKEN.findall(verdict.text.lower())]
-        if tokens and tokens[0] in self.first:
-            terms.append(self.first[tokens[0]])
-        words = self.word
-        terms += [words[t] for t in dict.fromkeys(tokens) if t in words]
-        if "shape:participle" in weights and any(
-            len(t) > 4 and t.endswith(("ed", "en")) for t in tokens
-        ):
-            terms.append(weights["shape:participle"])
-        if "shape:first-person" in weights and FIRST_PERSON.intersection(tokens):
-            terms.append(weights["shape:first-person"])
-        capitalised = sum(1 for word in verdict.text.split()[1:] if word[:1].isupper())
-        if capitalised:
-            terms.append(weights.get("shape:names", 0.0) * (min(3, capitalised) / 3))
-        size = "short" if len(tokens) < 6 else "long" if len(tokens) > 25 else "mid"
-        terms.append(self.length.get(size, 0.0))
-        if count > 1:
-            terms.append(self.position.get("first" if index == 0 else "later", 0.0))
-        return _logistic(sum(terms))
-
-
 class ModelChecker:
     """Rule cues and sources, with the claim decision taken by a trained linear model."""
 
     def __init__(self, model: LinearModel, rules: RuleChecker | None = None) -> None:
         self.model = model
         self.rules = rules or RuleChecker()
-        self.scorer = SentenceScorer(model)
 
     def check(self, text: str) -> ClaimReport:
         base = self.rules.check(text)
         count = len(base.sentences)
         out = []
         for index, verdict in enumerate(base.sentences):
-            p = self.scorer.probability(verdict, index, count)
+            p = self.model.probability(features(verdict, index, count))
             # What the labelling rule excludes outright stays excluded: a question, a
             # request, thanks or a challenged quotation is never a claim, whatever its words.
             is_claim = p >= self.model.threshold and not NEVER_CLAIMS.intersection(verdict.cues)
