@@ -269,15 +269,12 @@ async def thread_versions(thread_ids: Sequence[int]) -> dict[int, int]:
 
     One fixed statement on PostgreSQL (an array parameter), so its prepared form is
     reused however many ids a call brings."""
-    conn = connections.get("default")
-    if _is_sqlite(conn):
-        marks = ", ".join("?" for _ in thread_ids)
-        _, rows = await conn.execute_query(
-            f"SELECT id, version FROM thread WHERE id IN ({marks})", list(thread_ids)
-        )
+    if _is_sqlite(connections.get("default")):
+        marks = ", ".join(f"${i}" for i in range(1, len(thread_ids) + 1))
+        rows = await raw_query(f"SELECT id, version FROM thread WHERE id IN ({marks})", *thread_ids)
     else:
-        _, rows = await conn.execute_query(
-            "SELECT id, version FROM thread WHERE id = ANY($1::int[])", [list(thread_ids)]
+        rows = await raw_query(
+            "SELECT id, version FROM thread WHERE id = ANY($1::int[])", list(thread_ids)
         )
     return {row[0]: row[1] for row in rows}
 
