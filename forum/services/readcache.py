@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from forum.sql import THREAD_VERSION_SQL, thread_versions
+from forum.walindex import CommitWatch
 
 
 @dataclass(frozen=True)
@@ -121,7 +122,13 @@ class VersionSource:
     is as fresh as the pool. Should the file be busy all the same (a checkpoint
     restarting the log), the lookup goes through the pool instead. PostgreSQL always
     goes through the pool, its lookups gathered (`GatheredLookups`).
+
+    Versions read locally are kept until the next commit to the database, which the
+    WAL-index header shows (`CommitWatch`): the header is read before the version, so
+    a kept version is never older than the last commit before the request asked.
     """
+
+    MAX_KNOWN = 50_000  # versions kept between commits; a bound against id scans
 
     def __init__(self, database_url: str) -> None:
         self._conn: sqlite3.Connection | None = None
@@ -129,6 +136,9 @@ class VersionSource:
         if database_url.startswith("sqlite://") and ":memory:" not in database_url:
             self._path = urlsplit(database_url.removeprefix("sqlite://")).path
         self._sql = THREAD_VERSION_SQL.replace("$1", "?")
+        self._watch: CommitWatch | None = None
+        self._known: dict[int, int | None] = {}
+        self._known_at: bytes | None = None
         self.pooled = GatheredLookups(thread_versions)
 
     def _local(self) -> sqlite3.Connection | None:
@@ -138,22 +148,39 @@ class VersionSource:
                 self._conn = sqlite3.connect(
                     f"file:{self._path}?mode=ro", uri=True, timeout=0.05, isolation_level=None
                 )
+                self._watch = CommitWatch(self._path, self._conn)
             except sqlite3.OperationalError:
+                self.close()
                 return None
         return self._conn
 
     async def get(self, thread_id: int) -> int | None:
         conn = self._local()
         if conn is not None:
+            mark = self._watch.mark() if self._watch is not None else None
+            if mark is not None and mark == self._known_at:
+                if thread_id in self._known:
+                    return self._known[thread_id]
+            else:
+                self._known.clear()
+                self._known_at = mark
             try:
                 row = conn.execute(self._sql, (thread_id,)).fetchone()
             except sqlite3.OperationalError:
                 pass
             else:
-                return row[0] if row else None
+                version = row[0] if row else None
+                if mark is not None and len(self._known) < self.MAX_KNOWN:
+                    self._known[thread_id] = version
+                return version
         return await self.pooled.get(thread_id)
 
     def close(self) -> None:
+        if self._watch is not None:
+            self._watch.close()
+            self._watch = None
+        self._known.clear()
+        self._known_at = None
         if self._conn is not None:
             self._conn.close()
             self._conn = None
