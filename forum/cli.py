@@ -145,6 +145,9 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
         workers=args.workers,
         proxy_headers=True,
         log_level=args.log_level,
+        # Access lines are logged at info: above it they are never printed, and
+        # uvicorn would still format each request's client and path to drop them.
+        access_log=args.log_level in ("info", "debug"),
     )
     return 0
 
