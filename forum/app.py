@@ -152,6 +152,8 @@ def create_app(settings: Settings) -> Starlette:
         Route("/feed.atom", feeds.site_feed, name="site_feed"),
     ]
     api_routes = [
+        # The embed's thread read first: routes are tried in order, each a regex match.
+        Route("/api/v1/threads/{id:id}", api.get_thread, name="api_thread"),
         Route("/api/v1/openapi.json", openapi.openapi, name="api_openapi"),
         Route("/api/v1/docs", openapi.reference, name="api_reference"),
         Route(
@@ -161,7 +163,6 @@ def create_app(settings: Settings) -> Starlette:
             name="api_threads",
         ),
         Route("/api/v1/threads/lookup", api.lookup_thread, name="api_lookup"),
-        Route("/api/v1/threads/{id:id}", api.get_thread, name="api_thread"),
         Route(
             "/api/v1/threads/{id:id}/comments",
             api.create_comment,

@@ -71,6 +71,8 @@ def _limit(request: Request, default: str = "50", maximum: int = MAX_LIMIT) -> i
 
 def _thread_page(request: Request) -> tuple[int, str | None] | None:
     """(limit, cursor) when a page of the thread is asked for, None for the whole."""
+    if not request.scope["query_string"]:  # the embed's read: skip parsing nothing
+        return None
     cursor = request.query_params.get("cursor")
     if "limit" not in request.query_params:
         if cursor is not None:
