@@ -158,12 +158,11 @@ class VersionSource:
         conn = self._local()
         if conn is not None:
             mark = self._watch.mark() if self._watch is not None else None
-            if mark is not None and mark == self._known_at:
-                if thread_id in self._known:
-                    return self._known[thread_id]
-            else:
+            if mark is None or mark != self._known_at:  # a commit since, or no way to tell
                 self._known.clear()
                 self._known_at = mark
+            elif thread_id in self._known:
+                return self._known[thread_id]
             try:
                 row = conn.execute(self._sql, (thread_id,)).fetchone()
             except sqlite3.OperationalError:
