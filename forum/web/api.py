@@ -116,8 +116,8 @@ async def _thread_body(thread_id: int, page: tuple[int, str | None] | None) -> b
     found = await threads.thread_for_json(thread_id, *(page or (None, None)))
     if found is None:
         raise NotFound(f"There is no thread {thread_id}.")
-    thread, comments, next_cursor = found
-    with paused_gc():
+    thread, rows, next_cursor = found
+    with paused_gc():  # the tree is built, written and freed in one pause: comment_dicts
         return orjson.dumps(
             {
                 **_thread_summary(thread),
@@ -125,7 +125,7 @@ async def _thread_body(thread_id: int, page: tuple[int, str | None] | None) -> b
                 "body_html": thread.body_html,
                 "open": thread.status == "open",
                 "comment_count": thread.comment_count,
-                "comments": comments,
+                "comments": threads.comment_dicts(rows),
                 "next_cursor": next_cursor,
             }
         )
