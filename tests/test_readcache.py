@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import sqlite3
+import subprocess
+import sys
 
 import pytest
 
@@ -16,7 +19,7 @@ from forum.services.comments import (
     edit_comment,
     post_comment,
 )
-from forum.services.readcache import GatheredLookups, ThreadCache, VersionSource
+from forum.services.readcache import GatheredLookups, ThreadCache, VersionSource, etag
 from forum.sql import thread_versions
 from tests.conftest import MinutesPage, http_server
 from tests.test_queries import counting
@@ -233,3 +236,32 @@ async def test_concurrent_reads_through_the_pool_see_every_post_made_before_them
     await asyncio.gather(poster(), *(reader() for _ in range(8)))
     # 121 lookups; gathered, they took about 30 queries here.
     assert app.state.versions.pooled.queries < 8 * 15 // 2
+
+
+def test_etags_follow_the_body_and_key_and_agree_between_processes():
+    """Every worker must give the same body under the same key the same validator (or
+    a reader moved between workers never gets a 304), and a change of either changes it."""
+    body = b'{"comments": []}'
+    assert etag(("api", 1, 7, None), body) == ThreadCache(1024).put(("api", 1, 7, None), body).etag
+    other_process = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "from forum.services.readcache import etag;"
+            " print(etag(('api', 1, 7, None), b'{\"comments\": []}'))",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "PYTHONHASHSEED": "12345"},
+    ).stdout.strip()
+    assert other_process == etag(("api", 1, 7, None), body)
+    tags = {
+        etag(("api", 1, 7, None), body),
+        etag(("api", 1, 8, None), body),  # a new version of the same text
+        etag(("api", 2, 7, None), body),
+        etag(("api", 1, 7, None), body.replace(b"[]", b"[1]")),
+        etag(("api", 1, 7, None), body.replace(b"[]", b"{}")),  # same length
+    }
+    assert len(tags) == 5
+    assert all(t.startswith('"') and t.endswith('"') for t in tags)

@@ -11,8 +11,8 @@ can be served, in one process or many, and no process needs to tell another anyt
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import sqlite3
+import zlib
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -26,6 +26,20 @@ from forum.walindex import CommitWatch
 class Entry:
     body: bytes
     etag: str
+
+
+def etag(key: tuple, body: bytes) -> str:
+    """The validator of `body`, served under `key` (which holds the thread's version).
+
+    Every process computes the same one for the same body, so a reader passed between
+    workers still gets its 304. Two bodies share it only with the same key (the same
+    version of the same thread: in one database, the same body), the same length and
+    the same CRC-32; a change the version misses (a new release's format, a database
+    made again from nothing) must also keep both. CRC-32 rather than SHA-256 because a
+    cache miss pays for it: 14 against 41 us for 70 KB here. A validator needs no
+    defence against forgery; whoever could forge a collision can read the body.
+    """
+    return f'"{len(body):x}-{zlib.crc32(repr(key).encode()):08x}{zlib.crc32(body):08x}"'
 
 
 class ThreadCache:
@@ -49,7 +63,7 @@ class ThreadCache:
         return entry
 
     def put(self, key: tuple, body: bytes) -> Entry:
-        entry = Entry(body, '"' + hashlib.sha256(body).hexdigest()[:32] + '"')
+        entry = Entry(body, etag(key, body))
         if len(body) > self.max_bytes:
             return entry  # too big to keep; still served
         old = self._entries.pop(key, None)
