@@ -101,6 +101,37 @@ def test_stored_times_come_out_as_isoformat_gives_them():
     assert json_time(when) is when and json_time(None) is None
 
 
+async def test_times_stored_in_any_form_come_out_as_isoformat_gives_them(client, database):
+    """On SQLite the JSON read slices Tortoise's stored text into ISO form rather than
+    parse it. Text in any other form (a row written by hand or by another tool) still
+    comes out exactly as parsing it would give, on the whole thread and on a page."""
+    if not database.is_sqlite:
+        pytest.skip("only SQLite stores times as text; PostgreSQL hands back datetimes")
+    thread = await threads.create_thread(title="Stamps", body_html="", import_key="hp6")
+    stamps = [
+        "2026-11-23 16:51:10.123456+00:00",  # as Tortoise stores it
+        "2026-11-23 16:51:11+00:00",  # the same, no microseconds
+        "2026-11-23 16:51:10.5+00:00",  # short fraction: isoformat pads it
+        "2026-11-23 17:00:00",  # no offset
+        "2026-11-23T18:00:00+01:00",  # another offset, already with a T
+        "2026-11-23 16:51:12.000001+05:30",  # the canonical length, another offset
+    ]
+    ids = []
+    for i, stamp in enumerate(stamps):
+        comment = await post_comment(thread, NewComment(text=f"Stamp {i}"))
+        await raw_query(
+            "UPDATE comment SET created_at = $1, edited_at = $1 WHERE id = $2", stamp, comment.id
+        )
+        ids.append(comment.id)
+    parsed = [datetime.fromisoformat(stamp).isoformat() for stamp in stamps]
+    expected = dict(zip(ids, parsed, strict=True))
+    assert expected[ids[2]] == "2026-11-23T16:51:10.500000+00:00"
+    for query in ("", "?limit=50"):
+        served = (await client.get(f"/api/v1/threads/{thread.id}{query}")).json()["comments"]
+        assert {n["id"]: n["created_at"] for n in served} == expected, query
+        assert {n["id"]: n["edited_at"] for n in served} == expected, query
+
+
 async def test_a_post_writes_its_row_and_bump_together():
     thread = await threads.create_thread(title="One trip", body_html="", import_key="hp2")
     target = await threads.post_target(thread.id)
