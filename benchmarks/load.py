@@ -259,6 +259,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--only", nargs="*", help="run only these workloads")
     parser.add_argument("--output", type=Path, help="default: results/<date>-load.json")
+    parser.add_argument(
+        "--forum-url-query",
+        default="",
+        help="appended to forum's database URL only, e.g. mmap_size=1073741824",
+    )
     args = parser.parse_args(argv)
     data_dir = args.data_dir.resolve()
     manifest = json.loads((data_dir / "bench-manifest.json").read_text())
@@ -274,9 +279,11 @@ def main(argv: list[str] | None = None) -> int:
     print(f"forum {started_with['forum']['commit'][:12]} from {started_with['forum']['source']}")
     running: dict[str, servers.Server] = {}
     try:
-        running["forum"] = servers.start_forum(
-            data_dir, None if database_url == default_url else database_url, logs
-        )
+        forum_url = None if database_url == default_url else database_url
+        if args.forum_url_query:
+            joiner = "&" if "?" in database_url else "?"
+            forum_url = f"{database_url}{joiner}{args.forum_url_query}"
+        running["forum"] = servers.start_forum(data_dir, forum_url, logs)
         first = manifest["bench_threads"][0]["id"]
         body = urllib.request.urlopen(f"{running['forum'].base}/api/v1/threads/{first}")
         body_file = data_dir / "ceiling-body.json"
@@ -358,6 +365,7 @@ def main(argv: list[str] | None = None) -> int:
             "targets": checks,
         },
         database=database_url.split("://")[0],
+        forum_url_query=args.forum_url_query or None,
         reference_serialiser=running["raw"].info.get("serialiser") if on_sqlite else None,
     )
     return 0

@@ -40,6 +40,25 @@ async def test_sqlite_from_empty(tmp_path):
         await db.stop(context)
 
 
+async def test_sqlite_settings_in_the_url_reach_the_connection(tmp_path):
+    """README's knobs for SQLite (`?synchronous=FULL`, `?mmap_size=`) are PRAGMAs on
+    the connection every request uses."""
+    path = tmp_path / "data" / "mapped.sqlite3"
+    url = f"sqlite://{path}?mmap_size=268435456&synchronous=FULL"
+    settings = make_settings(tmp_path / "data", url)
+    await db.migrate(settings)
+    context = await db.start(settings)
+    try:
+        conn = context.db()
+        _, rows = await conn.execute_query("PRAGMA mmap_size")
+        assert rows[0][0] == 268435456
+        _, rows = await conn.execute_query("PRAGMA synchronous")
+        assert rows[0][0] == 2  # FULL
+        assert await Thread.all().count() == 0
+    finally:
+        await db.stop(context)
+
+
 async def test_postgres_from_empty():
     async with fresh_postgres_database() as url:
         await db.migrate(make_settings(Path("."), url))
