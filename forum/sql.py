@@ -291,17 +291,50 @@ async def thread_comment_rows_as_stored(thread_id: int) -> list[tuple]:
 
 
 async def root_rows(
-    thread_id: int, limit: int, after: tuple[datetime, int] | None = None
+    thread_id: int,
+    limit: int,
+    after: tuple[datetime, int] | None = None,
+    *,
+    newest_first: bool = False,
+    inclusive: bool = False,
 ) -> list[tuple]:
-    """(id, created_at) of up to `limit` top-level comments, oldest first, after the
-    (created_at, id) of `after`: keyset paging over the (thread_id, created_at) index."""
+    """(id, created_at) of up to `limit` top-level comments, oldest (or newest) first,
+    past the (created_at, id) of `after` in that order, or from it with `inclusive`:
+    keyset paging over the (thread_id, created_at) index, in either direction."""
     sql = "SELECT id, created_at FROM comment WHERE thread_id = $1 AND parent_id IS NULL"
     args: list[object] = [thread_id, limit]
     if after is not None:
-        sql += " AND (created_at > $3 OR (created_at = $3 AND id > $4))"
+        past = "<" if newest_first else ">"
+        same = f"{past}=" if inclusive else past
+        sql += f" AND (created_at {past} $3 OR (created_at = $3 AND id {same} $4))"
         args += list(after)
-    rows = await raw_query(f"{sql} ORDER BY created_at, id LIMIT $2", *args)
+    order = "created_at DESC, id DESC" if newest_first else "created_at, id"
+    rows = await raw_query(f"{sql} ORDER BY {order} LIMIT $2", *args)
     return [(row[0], _when(row[1])) for row in rows]
+
+
+async def root_of(comment_id: int, thread_id: int) -> tuple[int, datetime] | None:
+    """(id, created_at) of the top-level comment `comment_id` hangs under (itself when
+    it is one), or None when it is not in the thread: one walk up the parent chain."""
+    rows = await raw_query(
+        "WITH RECURSIVE up(id, parent_id, created_at) AS ("
+        " SELECT id, parent_id, created_at FROM comment WHERE id = $1 AND thread_id = $2"
+        " UNION SELECT comment.id, comment.parent_id, comment.created_at"
+        " FROM comment JOIN up ON comment.id = up.parent_id"
+        ") SELECT id, created_at FROM up WHERE parent_id IS NULL",
+        comment_id,
+        thread_id,
+    )
+    return (rows[0][0], _when(rows[0][1])) if rows else None
+
+
+def _converted(rows: list) -> list[tuple]:
+    """Stored comment rows (TREE_COLUMNS) with their times parsed and sources decoded."""
+    with paused_gc():
+        return [
+            (*row[:5], _when(row[5]), _when(row[6]), row[7], row[8], stored_json(row[9]))
+            for row in rows
+        ]
 
 
 async def subtree_rows_as_stored(root_ids: Sequence[int]) -> list[tuple]:
@@ -349,9 +382,9 @@ async def thread_comment_rows(thread_id: int) -> list[tuple]:
     `.values()`, with its pure-Python timestamp parsing) was half its cost; here the
     query is fixed and the two conversions it needs are done directly.
     """
-    rows = await thread_comment_rows_as_stored(thread_id)
-    with paused_gc():
-        return [
-            (*row[:5], _when(row[5]), _when(row[6]), row[7], row[8], stored_json(row[9]))
-            for row in rows
-        ]
+    return _converted(await thread_comment_rows_as_stored(thread_id))
+
+
+async def subtree_rows(root_ids: Sequence[int]) -> list[tuple]:
+    """`subtree_rows_as_stored`, converted as `thread_comment_rows` converts its rows."""
+    return _converted(await subtree_rows_as_stored(root_ids))

@@ -666,3 +666,44 @@ async def test_a_late_preview_does_not_come_back_after_posting(open_context):
     await page.wait_for_timeout(500)  # the preview's answer arrives
     preview = form.locator(".preview")
     assert await preview.is_hidden(), await preview.inner_text()
+
+
+async def test_a_long_thread_pages_and_a_post_lands_on_its_page(open_context, server, tmp_path):
+    """Past a page of top-level comments the thread page links on; a comment posted
+    without a script lands on the page that shows it."""
+    context = await open_context(java_script_enabled=False)
+    page = await context.new_page()
+    thread_path = await blog_thread_path(page)
+    slug = thread_path.rsplit("/", 1)[1]
+    async with httpx.AsyncClient(base_url=server) as http:
+        thread_id = (await http.get("/api/v1/threads", params={"limit": 50})).json()
+        thread_id = next(t["id"] for t in thread_id["threads"] if t["slug"] == slug)
+        for i in range(60):
+            response = await http.post(
+                f"/api/v1/threads/{thread_id}/comments", json={"text": f"Filler number {i}"}
+            )
+            assert response.status_code == 201, response.text
+    await page.goto(thread_path)
+    top = page.locator("ol#comments > li.comment")
+    assert await top.count() == 50
+    assert await page.get_by_role("link", name="Back to the first comments").count() == 0
+    await page.get_by_role("link", name="More comments").click()
+    await page.wait_for_url(re.compile(r"after="))
+    assert await top.count() == 14  # the seed's four and sixty more, fifty a page
+    assert await top.last.locator(".body").inner_text() == "Filler number 59"
+    await expect(page.get_by_role("link", name="Back to the first comments")).to_be_visible()
+    second_png = tmp_path / "thread-page-2.png"
+    await page.screenshot(path=second_png, full_page=True)
+    print(f"\nsecond page screenshot: {second_png}")
+
+    await page.get_by_role("link", name="Back to the first comments").click()
+    form = page.locator("form#comment-form")
+    await form.locator("textarea[name=text]").fill("Lands on the last page")
+    await form.get_by_role("button", name="Post comment").click()
+    await page.wait_for_url(re.compile(r"\?c=\d+#c\d+$"))
+    comment_id = int(page.url.rsplit("#c", 1)[1])
+    posted = comment(page, comment_id)
+    assert await posted.locator(".body").inner_text() == "Lands on the last page"
+    landed_png = tmp_path / "thread-landed.png"
+    await page.screenshot(path=landed_png, full_page=True)
+    print(f"landed screenshot: {landed_png}")

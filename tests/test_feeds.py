@@ -36,7 +36,8 @@ async def test_thread_and_site_feeds(client):
     ]
     assert entries[1].find("a:author/a:name", NS).text == "Ann"
     link = entries[1].find("a:link", NS).get("href")
-    assert link.endswith(f"/t/{one.slug}#c{first.id}")
+    assert link.endswith(f"/t/{one.slug}?c={first.id}#c{first.id}")
+    assert entries[1].find("a:id", NS).text.endswith(f"/t/{one.slug}#c{first.id}")
     assert b"<script>" not in response.content
 
     site = ET.fromstring((await client.get("/feed.atom")).content)

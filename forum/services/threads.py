@@ -30,8 +30,10 @@ from forum.sql import (
     bump_thread,
     json_time,
     post_target_row,
+    root_of,
     root_rows,
     stored_json,
+    subtree_rows,
     subtree_rows_as_stored,
     thread_comment_rows,
     thread_header_and_rows,
@@ -284,6 +286,50 @@ async def comment_tree(
     rows = await thread_comment_rows(thread.id)
     with paused_gc():
         return build_tree(rows, newest_first=newest_first)
+
+
+@dataclass(frozen=True)
+class TreePage:
+    """Some of a thread's top-level comments, each with all its replies."""
+
+    comments: list[CommentNode]
+    next_cursor: str | None  # where the next page starts; None at the end
+    first: bool  # whether this page starts at the thread's first top-level comment
+
+
+async def comment_tree_page(
+    thread: Thread | ThreadHeader,
+    *,
+    limit: int,
+    newest_first: bool = False,
+    cursor: str | None = None,
+    around: int | None = None,
+) -> TreePage:
+    """Up to `limit` top-level comments with their replies: those after `cursor`, or
+    from the one that `around` (any comment's id) hangs under, or from the start.
+
+    The reader pages show a thread this way, so a thread of thousands of comments
+    costs a page of them, not all of them. A thread with no more visible comments
+    than `limit` is read whole, in the one query `comment_tree` makes: it cannot
+    have more top-level comments to show than visible comments. A comment that is
+    not in the thread leaves `around` at the start.
+    """
+    start = _decode_cursor(cursor) if cursor else None
+    if start is None and thread.comment_count <= limit:
+        return TreePage(await comment_tree(thread, newest_first=newest_first), None, True)
+    root = await root_of(around, thread.id) if around is not None and start is None else None
+    if root is not None:
+        start = (root[1], root[0])
+    roots = await root_rows(
+        thread.id, limit + 1, start, newest_first=newest_first, inclusive=root is not None
+    )
+    page = roots[:limit]
+    rows = await subtree_rows([root_id for root_id, _ in page])
+    with paused_gc():
+        tree = build_tree(rows, newest_first=newest_first)
+    more = len(roots) > limit
+    next_cursor = _encode_cursor(page[-1][1], page[-1][0]) if more else None
+    return TreePage(tree, next_cursor, start is None)
 
 
 def build_tree(rows: list[tuple], *, newest_first: bool = False) -> list[CommentNode]:

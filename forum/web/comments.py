@@ -12,7 +12,7 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from forum.content.sanitize import render_comment
 from forum.errors import Conflict, Forbidden, Invalid, NotFound
-from forum.models import ClaimState, CommentStatus, row_id
+from forum.models import ClaimState, CommentStatus, Thread, row_id
 from forum.services import comments as comment_service
 from forum.services import moderation, ratelimit, threads
 from forum.services.comments import (
@@ -22,15 +22,21 @@ from forum.services.comments import (
     edit_comment,
     post_comment,
 )
-from forum.web.pages import render, render_thread
+from forum.web.pages import ROOTS_PER_PAGE, render, render_thread
 from forum.web.security import client_key, csrf_token, read_form, verify_csrf
 
 HONEYPOT = "website"
 PENDING_MESSAGE = "Thank you. Your comment will appear once a moderator has approved it."
 
 
-def _anchor(request: Request, slug: str, comment_id: int) -> str:
-    return f"{request.url_for('thread', slug=slug).path}#c{comment_id}"
+def _anchor(request: Request, thread: Thread, comment_id: int, query: str = "") -> str:
+    """The thread page, at the comment. A thread that may run to more than one page
+    (counted before this change, so a new comment is allowed for) is opened at the
+    comment's top-level one, wherever it is."""
+    if thread.comment_count >= ROOTS_PER_PAGE:
+        query = f"c={comment_id}&{query}" if query else f"c={comment_id}"
+    path = request.url_for("thread", slug=thread.slug).path
+    return f"{path}{'?' + query if query else ''}#c{comment_id}"
 
 
 def _wants_json(request: Request) -> bool:
@@ -85,7 +91,7 @@ async def create(request: Request) -> Response:
         return await render_thread(
             request, thread, form_error=exc.message, form_values=form, status=exc.status
         )
-    anchor = _anchor(request, thread.slug, comment.id)
+    anchor = _anchor(request, thread, comment.id)
     if comment.status == CommentStatus.PENDING:
         response = _held_for_moderation(request, thread.slug, comment.id)
     elif _wants_json(request):
@@ -156,9 +162,7 @@ async def edit(request: Request) -> Response:
     comment = await edit_comment(thread, comment_id, form.get("text", ""), window_seconds=window)
     if _wants_json(request):
         return JSONResponse({"id": comment.id, "html": comment.html})
-    return RedirectResponse(
-        f"{request.url_for('thread', slug=thread.slug).path}#c{comment.id}", 303
-    )
+    return RedirectResponse(_anchor(request, thread, comment.id), 303)
 
 
 async def delete(request: Request) -> Response:
@@ -190,10 +194,8 @@ async def report(request: Request) -> Response:
     )
     if _wants_json(request):
         return JSONResponse({"reported": True}, status_code=201)
-    path = request.url_for("thread", slug=thread.slug).path
-    return RedirectResponse(
-        f"{path}?reported={request.path_params['id']}#c{request.path_params['id']}", 303
-    )
+    comment_id = request.path_params["id"]
+    return RedirectResponse(_anchor(request, thread, comment_id, f"reported={comment_id}"), 303)
 
 
 async def add_source(request: Request) -> Response:
@@ -216,4 +218,4 @@ async def add_source(request: Request) -> Response:
         return JSONResponse(
             {"id": comment.id, "claim_state": str(comment.claim_state), "sources": comment.sources}
         )
-    return RedirectResponse(_anchor(request, thread.slug, comment.id), 303)
+    return RedirectResponse(_anchor(request, thread, comment.id), 303)

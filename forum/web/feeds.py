@@ -32,11 +32,13 @@ def _feed(request: Request, title: str, path: str, entries: list[threads.FeedEnt
     updated = max((e.created_at for e in entries), default=datetime(2000, 1, 1, tzinfo=UTC))
     ET.SubElement(feed, _atom("updated")).text = updated.isoformat()
     for e in entries:
-        url = f"{base}{request.url_for('thread', slug=e.thread_slug).path}#c{e.id}"
+        page = f"{base}{request.url_for('thread', slug=e.thread_slug).path}"
         entry = ET.SubElement(feed, _atom("entry"))
         ET.SubElement(entry, _atom("title")).text = f"{e.author} on {e.thread_title}"
-        ET.SubElement(entry, _atom("id")).text = url
-        ET.SubElement(entry, _atom("link"), rel="alternate", href=url)
+        # The id stays what it always was, so no reader shows an entry twice; the link
+        # opens the page of a long thread that holds the comment.
+        ET.SubElement(entry, _atom("id")).text = f"{page}#c{e.id}"
+        ET.SubElement(entry, _atom("link"), rel="alternate", href=f"{page}?c={e.id}#c{e.id}")
         ET.SubElement(entry, _atom("updated")).text = e.created_at.isoformat()
         author = ET.SubElement(entry, _atom("author"))
         ET.SubElement(author, _atom("name")).text = e.author

@@ -10,11 +10,12 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from forum.errors import Invalid, NotFound
-from forum.models import Thread
+from forum.models import Thread, row_id
 from forum.services import threads
 from forum.web.security import csrf_token
 
 PER_PAGE = 30
+ROOTS_PER_PAGE = 50  # top-level comments on one page of a thread, each with its replies
 SORTS = {"oldest": False, "newest": True}
 
 
@@ -30,6 +31,18 @@ def _sort(request: Request) -> str:
     if sort not in SORTS:
         raise Invalid("Sort comments by 'oldest' or 'newest'.", field="sort")
     return sort
+
+
+def _thread_position(request: Request) -> tuple[str | None, int | None]:
+    """(cursor, comment id): where on the thread the page starts, from `after` (a
+    "More comments" link) or `c` (a link to one comment, such as after posting)."""
+    raw = request.query_params.get("c")
+    around = None
+    if raw is not None:
+        around = row_id(raw)
+        if around is None:
+            raise Invalid("c must be a comment id.", field="c")
+    return request.query_params.get("after") or None, around
 
 
 def render(request: Request, template: str, context: dict[str, Any], status: int = 200) -> Response:
@@ -60,19 +73,20 @@ async def render_thread(
 ) -> Response:
     """The thread page; also re-shown with the poster's text when a no-JS post fails."""
     sort = _sort(request)
+    cursor, around = _thread_position(request)
     ownership = request.app.state.ownership
     owned, owned_sources = ownership.owned(request), ownership.sources_owned(request)
-    shared = tree = None
+    shared = page = None
     if not owned and not owned_sources and "reported" not in request.query_params:
-        shared = await _readers_comments(request, thread, sort)
+        shared = await _readers_comments(request, thread, sort, cursor, around)
     else:
-        tree = await threads.comment_tree(thread, newest_first=SORTS[sort])
+        page = await _tree_page(thread, sort, cursor, around)
     response = render(
         request,
         "pages/thread.html",
         {
             "thread": thread,
-            "comments": tree,
+            "page": page,
             "comments_slot": None if shared is None else _LIST_SLOT,
             "sort": sort,
             "owned": owned,
@@ -90,7 +104,17 @@ async def render_thread(
     return response
 
 
-async def _readers_comments(request: Request, thread: Thread, sort: str) -> bytes:
+async def _tree_page(
+    thread: Thread, sort: str, cursor: str | None, around: int | None
+) -> threads.TreePage:
+    return await threads.comment_tree_page(
+        thread, limit=ROOTS_PER_PAGE, newest_first=SORTS[sort], cursor=cursor, around=around
+    )
+
+
+async def _readers_comments(
+    request: Request, thread: Thread, sort: str, cursor: str | None, around: int | None
+) -> bytes:
     """The comment list as every reader who owns none of its comments sees it, rendered
     once and kept in the read cache; each reader's own CSRF token is put into its forms.
 
@@ -102,14 +126,17 @@ async def _readers_comments(request: Request, thread: Thread, sort: str) -> byte
     """
     state = request.app.state
     minute = int(time.time()) // 60
-    key = ("page", thread.id, thread.version, sort, minute)
+    # A thread of one page shows the same list wherever a link points into it.
+    at = around if thread.comment_count > ROOTS_PER_PAGE else None
+    key = ("page", thread.id, thread.version, sort, minute, cursor, at)
     entry = state.thread_cache.get(key)
     if entry is None:
-        tree = await threads.comment_tree(thread, newest_first=SORTS[sort])
+        page = await _tree_page(thread, sort, cursor, around)
         html = state.templates.get_template("pages/thread_comments.html").render(
             request=request,
             thread=thread,
-            comments=tree,
+            page=page,
+            sort=sort,
             owned={},
             owned_sources=set(),
             csrf_token=_TOKEN_SLOT,
