@@ -141,3 +141,18 @@ async def test_bad_positions_are_a_clear_error(client, query, field):
     response = await client.get(f"/t/{thread.slug}?{query}")
     assert response.status_code == 422, response.text
     assert "cursor" in response.text or "comment id" in response.text
+
+
+async def test_a_comments_own_page_reads_that_comment_and_its_replies_only(client):
+    thread, _, parent_of = await long_thread("Own page")
+    reply = min(parent_of)  # a reply with a reply of its own
+    deeper = next(c for c, p in parent_of.items() if p == reply)
+    with counting() as queries:
+        response = await client.get(f"/t/{thread.slug}/c/{reply}")
+    assert response.status_code == 200
+    assert shown(response.text) == [reply, deeper]
+    comment_queries = [q for q in queries if re.search(r'FROM "?COMMENT\b', q.upper())]
+    assert len(comment_queries) == 2, queries  # is it in the thread, then its subtree
+    assert "WITH RECURSIVE" in comment_queries[1].upper()
+    other = await threads.create_thread(title="Other", body_html="", import_key="other")
+    assert (await client.get(f"/t/{other.slug}/c/{reply}")).status_code == 404

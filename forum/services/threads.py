@@ -446,15 +446,16 @@ def _prune_dicts(nodes: list[dict]) -> list[dict]:
     return kept
 
 
-def find_node(nodes: list[CommentNode], comment_id: int) -> CommentNode | None:
-    """The node for `comment_id` anywhere in the tree."""
-    stack = list(nodes)
-    while stack:
-        node = stack.pop()
-        if node.id == comment_id:
-            return node
-        stack.extend(node.replies)
-    return None
+async def comment_subtree(thread: Thread, comment_id: int) -> CommentNode | None:
+    """One comment of the thread with all its replies, as the thread's tree shows it
+    there; None when it is not in the thread or the tree leaves it out (removed, with
+    no visible reply). Reads that comment's replies only, however long the thread."""
+    if not await Comment.filter(id=comment_id, thread_id=thread.id).exists():
+        return None
+    rows = await subtree_rows([comment_id])
+    with paused_gc():
+        tree = build_tree(rows)  # the comment is the root: its parent is not among them
+    return tree[0] if tree and tree[0].id == comment_id else None
 
 
 async def comment_text(comment_id: int) -> str:

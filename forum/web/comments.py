@@ -152,7 +152,7 @@ async def edit(request: Request) -> Response:
     _require_owner(request, comment_id)
     window = request.app.state.settings.edit_window_seconds
     if request.method == "GET":
-        node = threads.find_node(await threads.comment_tree(thread), comment_id)
+        node = await threads.comment_subtree(thread, comment_id)
         if node is None or node.removed:
             raise NotFound("That comment is not in this thread, or it was removed.")
         text = await threads.comment_text(comment_id)

@@ -160,7 +160,7 @@ async def subthread_page(request: Request) -> Response:
     """One comment with its replies: where "continue this thread" and Reply lead without
     JavaScript."""
     thread = await threads.get_thread(request.path_params["slug"])
-    node = threads.find_node(await threads.comment_tree(thread), request.path_params["id"])
+    node = await threads.comment_subtree(thread, request.path_params["id"])
     if node is None:
         raise NotFound("That comment is not in this thread, or it was removed.")
     return render(
