@@ -274,6 +274,10 @@ def main(argv: list[str] | None = None) -> int:
     on_sqlite = database_url.startswith("sqlite://")
     logs = data_dir / "logs"
 
+    if not manifest.get("isso_db"):
+        raise SystemExit(
+            f"{data_dir} has no Isso copy to compare with: generate it without --no-isso"
+        )
     wait_for_quiet()
     started_with = report.environment()
     print(f"forum {started_with['forum']['commit'][:12]} from {started_with['forum']['source']}")
