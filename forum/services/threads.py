@@ -310,25 +310,21 @@ async def comment_tree_page(
 
     The reader pages show a thread this way, so a thread of thousands of comments
     costs a page of them, not all of them. A thread with no more visible comments
-    than `limit` is read whole, in the one query `comment_tree` makes: it cannot
-    have more top-level comments to show than visible comments. A comment that is
-    not in the thread leaves `around` at the start.
+    than `limit` is read whole (`fits_one_page`), in the one query `comment_tree`
+    makes. A comment that is not in the thread leaves `around` at the start.
     """
     start = _decode_cursor(cursor) if cursor else None
-    if start is None and thread.comment_count <= limit:
+    if start is None and fits_one_page(thread, limit):
         return TreePage(await comment_tree(thread, newest_first=newest_first), None, True)
     root = await root_of(around, thread.id) if around is not None and start is None else None
     if root is not None:
         start = (root[1], root[0])
-    roots = await root_rows(
-        thread.id, limit + 1, start, newest_first=newest_first, inclusive=root is not None
+    root_ids, next_cursor = await _root_page(
+        thread.id, limit, start, newest_first=newest_first, inclusive=root is not None
     )
-    page = roots[:limit]
-    rows = await subtree_rows([root_id for root_id, _ in page])
+    rows = await subtree_rows(root_ids)
     with paused_gc():
         tree = build_tree(rows, newest_first=newest_first)
-    more = len(roots) > limit
-    next_cursor = _encode_cursor(page[-1][1], page[-1][0]) if more else None
     return TreePage(tree, next_cursor, start is None)
 
 
@@ -388,12 +384,35 @@ async def thread_for_json(
     header = await thread_header_row(thread_id)
     if header is None:
         return None
-    roots = await root_rows(thread_id, limit + 1, _decode_cursor(cursor) if cursor else None)
+    start = _decode_cursor(cursor) if cursor else None
+    root_ids, next_cursor = await _root_page(thread_id, limit, start)
+    return ThreadHeader(*header), await subtree_rows_as_stored(root_ids), next_cursor
+
+
+async def _root_page(
+    thread_id: int,
+    limit: int,
+    start: tuple[datetime, int] | None,
+    *,
+    newest_first: bool = False,
+    inclusive: bool = False,
+) -> tuple[list[int], str | None]:
+    """The ids of one page of top-level comments, and the cursor of the next page (None
+    at the end): one more than a page is read to tell whether there is one."""
+    roots = await root_rows(
+        thread_id, limit + 1, start, newest_first=newest_first, inclusive=inclusive
+    )
     page = roots[:limit]
-    rows = await subtree_rows_as_stored([root_id for root_id, _ in page])
     more = len(roots) > limit
-    next_cursor = _encode_cursor(page[-1][1], page[-1][0]) if more else None
-    return ThreadHeader(*header), rows, next_cursor
+    return [root_id for root_id, _ in page], (
+        _encode_cursor(page[-1][1], page[-1][0]) if more else None
+    )
+
+
+def fits_one_page(thread: Thread | ThreadHeader, limit: int) -> bool:
+    """Whether the thread's tree shows no more than `limit` top-level comments, so a
+    page of it is all of it: no more can show than there are visible comments."""
+    return thread.comment_count <= limit
 
 
 def comment_dicts(rows: list[tuple]) -> list[dict]:

@@ -127,7 +127,7 @@ async def _readers_comments(
     state = request.app.state
     minute = int(time.time()) // 60
     # A thread of one page shows the same list wherever a link points into it.
-    at = around if thread.comment_count > ROOTS_PER_PAGE else None
+    at = None if threads.fits_one_page(thread, ROOTS_PER_PAGE) else around
     key = ("page", thread.id, thread.version, sort, minute, cursor, at)
     entry = state.thread_cache.get(key)
     if entry is None:
