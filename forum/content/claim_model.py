@@ -92,10 +92,14 @@ class ModelChecker:
         count = len(base.sentences)
         out = []
         for index, verdict in enumerate(base.sentences):
-            p = self.model.probability(features(verdict, index, count))
             # What the labelling rule excludes outright stays excluded: a question, a
-            # request, thanks or a challenged quotation is never a claim, whatever its words.
-            is_claim = p >= self.model.threshold and not NEVER_CLAIMS.intersection(verdict.cues)
+            # request, thanks or a challenged quotation is never a claim, whatever its
+            # words, so its words are not weighed (a third of a post's sentences).
+            if NEVER_CLAIMS.intersection(verdict.cues):
+                out.append(verdict)
+                continue
+            p = self.model.probability(features(verdict, index, count))
+            is_claim = p >= self.model.threshold
             cues = verdict.cues
             if is_claim and not any(":" in c and not c.startswith("-") for c in cues):
                 cues = (*cues, "claim:learned")
