@@ -8,6 +8,7 @@ to what the ORM path and `build_tree` give, on SQLite and PostgreSQL alike.
 from __future__ import annotations
 
 import sqlite3
+import threading
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -17,7 +18,7 @@ from forum.errors import Conflict
 from forum.models import Comment, CommentStatus, Thread
 from forum.services import accounts, moderation, threads
 from forum.services.comments import NewComment, add_source, delete_comment, post_comment
-from forum.sql import json_time, raw_query
+from forum.sql import begin_immediate, json_time, raw_query
 from tests.conftest import MinutesPage, http_server
 
 pytestmark = pytest.mark.usefixtures("database")
@@ -171,6 +172,49 @@ async def test_a_post_to_a_thread_deleted_meanwhile_is_a_conflict_and_writes_not
     response = await client.post(f"/api/v1/threads/{thread.id}/comments", json={"text": "x"})
     assert response.status_code == 404
     assert "no thread" in response.json()["error"]["message"]
+
+
+async def test_a_post_waits_for_a_writer_lock_taken_by_another_process(client, database):
+    """The lock is released while the post waits for it: the post goes through whole,
+    and the connection's busy timeout is what it was before the wait."""
+    if not database.is_sqlite:
+        pytest.skip("SQLite's single writer lock; PostgreSQL locks rows, not the database")
+    thread = await threads.create_thread(title="Briefly locked", body_html="", import_key="hp6")
+    other = sqlite3.connect(
+        database.database_url.removeprefix("sqlite://"), timeout=1, check_same_thread=False
+    )
+    other.execute("BEGIN IMMEDIATE")
+    released = threading.Timer(0.05, other.rollback)
+    released.start()
+    try:
+        url = f"/api/v1/threads/{thread.id}/comments"
+        response = await client.post(url, json={"text": "Waited my turn"})
+    finally:
+        released.join()
+        other.close()
+    assert response.status_code == 201, response.text
+    assert (await Thread.get(id=thread.id)).comment_count == 1
+    assert (await raw_query("PRAGMA busy_timeout"))[0][0] == 5000
+
+
+def test_waiting_for_the_writer_lock_gives_up_at_the_busy_timeout_and_restores_it(tmp_path):
+    path = tmp_path / "lock.sqlite3"
+    holder = sqlite3.connect(path, isolation_level=None)
+    waiter = sqlite3.connect(path, isolation_level=None, timeout=0.08)
+    holder.execute("BEGIN IMMEDIATE")
+    with pytest.raises(sqlite3.OperationalError, match="locked"):
+        begin_immediate(waiter)
+    assert waiter.execute("PRAGMA busy_timeout").fetchone() == (80,)
+    holder.execute("ROLLBACK")
+    begin_immediate(waiter)
+    assert waiter.in_transaction
+    # Any other error is raised at once, and the timeout is put back all the same.
+    with pytest.raises(sqlite3.OperationalError, match="within a transaction"):
+        begin_immediate(waiter)
+    assert waiter.execute("PRAGMA busy_timeout").fetchone() == (80,)
+    waiter.execute("ROLLBACK")
+    holder.close()
+    waiter.close()
 
 
 async def test_a_post_that_waits_out_sqlites_writer_lock_is_a_503_and_writes_nothing(
