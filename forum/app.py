@@ -14,7 +14,7 @@ from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.middleware.sessions import SessionMiddleware
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
@@ -221,6 +221,7 @@ def create_app(settings: Settings) -> Starlette:
             DomainError: errors.domain_error,
             HTTPException: errors.http_error,
             OperationalError: errors.database_error,
+            ClientDisconnect: errors.client_gone,
             Exception: errors.server_error,
         },
         middleware=[

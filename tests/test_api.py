@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import logging
 import re
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from forum.app import create_app
 from forum.models import ClaimState, Comment, ModerationAction, Thread
 from forum.services import imports, threads
 from forum.services.comments import NewComment, post_comment
@@ -116,6 +118,48 @@ async def test_bad_comment_bodies(client, body, headers, status, field):
     error = response.json()["error"]
     assert error["message"]
     assert error.get("field") == field
+    assert await Comment.filter(thread=blog).count() == 6
+
+
+async def test_a_client_gone_before_its_body_arrived_is_no_server_error(database, caplog):
+    """Half a body, then the connection closes: the app returns quietly (no traceback
+    logged, nothing raised to the server) and nothing is written."""
+    blog = await seeded_blog()
+    app = create_app(database)
+    messages = iter(
+        [
+            {"type": "http.request", "body": b'{"text": "half', "more_body": True},
+            {"type": "http.disconnect"},
+        ]
+    )
+    sent: list[dict] = []
+
+    async def receive() -> dict:
+        return next(messages)
+
+    async def send(message: dict) -> None:
+        sent.append(message)
+
+    path = f"/api/v1/threads/{blog.id}/comments"
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": b"",
+        "root_path": "",
+        "headers": [(b"host", b"testserver"), (b"content-type", b"application/json")],
+        "client": ("127.0.0.1", 50000),
+        "server": ("testserver", 80),
+    }
+    with caplog.at_level(logging.INFO):
+        await app(scope, receive, send)
+    assert sent[0]["status"] == 499
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING or r.exc_info]
+    assert any("client went away" in r.getMessage() for r in caplog.records)
     assert await Comment.filter(thread=blog).count() == 6
 
 

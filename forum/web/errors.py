@@ -78,6 +78,15 @@ async def database_error(request: Request, exc: Exception) -> Response:
     return response
 
 
+async def client_gone(request: Request, exc: Exception) -> Response:
+    """The client closed the connection before its body had arrived (a closed tab, a
+    dropped link, a load test stopping): nothing was read, so nothing was written, and
+    there is nobody to answer. Not a server error: no traceback in the log, and the
+    status, 499 as proxies log it, goes nowhere."""
+    log.info("client went away during %s %s", request.method, request.url.path)
+    return Response(status_code=499)
+
+
 async def server_error(request: Request, exc: Exception) -> Response:
     log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     return _respond(request, 500, "server_error", HTTP_MESSAGES[500])
