@@ -16,6 +16,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import asyncpg
 from tortoise import Tortoise
+from tortoise.backends.base.config_generator import expand_db_url
 from tortoise.context import TortoiseContext
 from tortoise.migrations.api import migrate as tortoise_migrate
 
@@ -51,10 +52,34 @@ def _with_defaults(url: str, pool_size: int) -> str:
     return urlunsplit(parts._replace(query=urlencode(query)))
 
 
+async def keep_session(connection: asyncpg.Connection) -> None:
+    """What asyncpg's pool does to a connection it takes back, beyond rolling back a
+    transaction left open (which it still does before calling this): nothing.
+
+    Its default reset sends `pg_advisory_unlock_all(); CLOSE ALL; UNLISTEN *; RESET ALL`
+    on every release: a round trip, and work for the PostgreSQL backend, after every
+    query outside a transaction. A post makes two, a cached read's version lookup one.
+    Forum leaves no session state on pooled connections to undo: no SET (only SET
+    LOCAL, which ends with its transaction), no LISTEN, no session advisory lock (the
+    start-up lock has a connection of its own) and no cursor held past a transaction.
+    """
+
+
+def _connection(database_url: str, pool_size: int) -> str | dict[str, Any]:
+    """A URL for Tortoise, or for PostgreSQL the dict it expands to, which can carry
+    `keep_session` to asyncpg's pool (a URL cannot carry a function)."""
+    url = _with_defaults(database_url, pool_size)
+    if not url.startswith(POSTGRES_SCHEMES):
+        return url
+    config = expand_db_url(url)
+    config["credentials"]["reset"] = keep_session
+    return config
+
+
 def tortoise_config(database_url: str, pool_size: int = 10) -> dict[str, Any]:
     """The Tortoise config dict for a database URL."""
     return {
-        "connections": {"default": _with_defaults(database_url, pool_size)},
+        "connections": {"default": _connection(database_url, pool_size)},
         "apps": {
             APP_LABEL: {
                 "models": [MODELS_MODULE],

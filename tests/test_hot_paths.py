@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from tortoise import connections
 
 from forum.errors import Conflict
 from forum.models import Comment, CommentStatus, Thread
@@ -195,6 +196,28 @@ async def test_a_post_waits_for_a_writer_lock_taken_by_another_process(client, d
     assert response.status_code == 201, response.text
     assert (await Thread.get(id=thread.id)).comment_count == 1
     assert (await raw_query("PRAGMA busy_timeout"))[0][0] == 5000
+
+
+async def test_a_pooled_connection_comes_back_without_an_open_transaction(database):
+    """asyncpg's pool no longer runs its reset statements on release (`keep_session`),
+    but a transaction left open on a connection is still rolled back before the next
+    query gets it: nothing half-done leaks into another request."""
+    if database.is_sqlite:
+        pytest.skip("asyncpg's pool: PostgreSQL only")
+    conn = connections.get("default")
+    for _ in range(3):  # more releases than the pool has idle connections to hand out
+        async with conn.acquire_connection() as pooled:
+            await pooled.execute("BEGIN")
+            await pooled.execute(
+                "INSERT INTO thread (slug, title, body_html, import_key, status, created_at,"
+                " updated_at, last_activity_at, premoderated) VALUES ('left-open', 't', '',"
+                " 'k', 'open', now(), now(), now(), false)"
+            )
+    assert await Thread.filter(slug="left-open").count() == 0
+    async with conn.acquire_connection() as pooled:
+        assert not pooled.is_in_transaction()
+    created = await threads.create_thread(title="After", body_html="", import_key="after")
+    assert await Thread.filter(id=created.id).exists()
 
 
 def test_waiting_for_the_writer_lock_gives_up_at_the_busy_timeout_and_restores_it(tmp_path):

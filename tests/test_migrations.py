@@ -100,8 +100,6 @@ async def test_models_match_the_committed_migrations(tmp_path):
 @pytest.mark.parametrize(
     ("url", "expected"),
     [
-        ("postgres://u@h/db", "postgres://u@h/db?maxsize=7&minsize=1"),
-        ("postgres://u@h/db?maxsize=3", "postgres://u@h/db?maxsize=3&minsize=1"),
         ("sqlite:///tmp/x.db", "sqlite:///tmp/x.db?synchronous=NORMAL"),
         ("sqlite:///tmp/x.db?synchronous=FULL", "sqlite:///tmp/x.db?synchronous=FULL"),
         ("sqlite://:memory:", "sqlite://:memory:"),
@@ -109,3 +107,16 @@ async def test_models_match_the_committed_migrations(tmp_path):
 )
 def test_connection_defaults_unless_the_url_sets_them(url, expected):
     assert db.tortoise_config(url, pool_size=7)["connections"]["default"] == expected
+
+
+@pytest.mark.parametrize(
+    ("url", "maxsize"), [("postgres://u@h/db", "7"), ("postgres://u@h:6432/db?maxsize=3", "3")]
+)
+def test_postgres_pool_settings_reach_asyncpg(url, maxsize):
+    """The pool's size from settings unless the URL sets it, and the pool's reset."""
+    connection = db.tortoise_config(url, pool_size=7)["connections"]["default"]
+    assert connection["engine"] == "tortoise.backends.asyncpg"
+    credentials = connection["credentials"]
+    assert (credentials["user"], credentials["host"], credentials["database"]) == ("u", "h", "db")
+    assert (credentials["maxsize"], credentials["minsize"]) == (maxsize, "1")
+    assert credentials["reset"] is db.keep_session
