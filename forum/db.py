@@ -59,9 +59,10 @@ async def keep_session(connection: asyncpg.Connection) -> None:
     Its default reset sends `pg_advisory_unlock_all(); CLOSE ALL; UNLISTEN *; RESET ALL`
     on every release: a round trip, and work for the PostgreSQL backend, after every
     query outside a transaction. A post makes two, a cached read's version lookup one.
-    Forum leaves no session state on pooled connections to undo: no SET (only SET
-    LOCAL, which ends with its transaction), no LISTEN, no session advisory lock (the
-    start-up lock has a connection of its own) and no cursor held past a transaction.
+    Neither forum nor Tortoise leaves session state on a pooled connection to undo: no
+    SET (the connection's startup settings are its session defaults, which RESET ALL
+    would return to anyway), no LISTEN, no session advisory lock (the start-up lock has
+    a connection of its own) and no cursor held past a transaction.
     """
 
 
