@@ -76,9 +76,16 @@ def _path_for(context: dict, name: str, /, **params: str) -> str:
     return str((route or app).url_path_for(name, **params))
 
 
+@pass_context
+def _comment_path(context: dict, slug: str, comment_id: int) -> str:
+    """`comment_link` for templates: the queue, history, edit and sub-thread pages."""
+    return pages.comment_link(_path_for(context, "thread", slug=slug), comment_id)
+
+
 def _templates() -> Jinja2Templates:
     templates = Jinja2Templates(directory=PACKAGE_DIR / "templates")
     templates.env.globals["path_for"] = _path_for
+    templates.env.globals["comment_path"] = _comment_path
     templates.env.filters["claim_segments"] = lambda c: segments(c.text, c.claim_findings)
     templates.env.filters["ago"] = _relative_time
     templates.env.filters["isotime"] = lambda when: when.astimezone(UTC).isoformat()

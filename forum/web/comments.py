@@ -22,7 +22,7 @@ from forum.services.comments import (
     edit_comment,
     post_comment,
 )
-from forum.web.pages import ROOTS_PER_PAGE, render, render_thread
+from forum.web.pages import ROOTS_PER_PAGE, comment_link, render, render_thread
 from forum.web.security import client_key, csrf_token, read_form, verify_csrf
 
 HONEYPOT = "website"
@@ -33,9 +33,9 @@ def _anchor(request: Request, thread: Thread, comment_id: int, query: str = "") 
     """The thread page, at the comment. A thread that may run to more than one page
     (counted before this change, so a new comment is allowed for) is opened at the
     comment's top-level one, wherever it is."""
-    if thread.comment_count >= ROOTS_PER_PAGE:
-        query = f"c={comment_id}&{query}" if query else f"c={comment_id}"
     path = request.url_for("thread", slug=thread.slug).path
+    if thread.comment_count >= ROOTS_PER_PAGE:
+        return comment_link(path, comment_id, query)
     return f"{path}{'?' + query if query else ''}#c{comment_id}"
 
 

@@ -13,6 +13,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from forum.services import threads
+from forum.web.pages import comment_link
 
 ATOM = "http://www.w3.org/2005/Atom"
 FEED_SIZE = 50
@@ -38,7 +39,7 @@ def _feed(request: Request, title: str, path: str, entries: list[threads.FeedEnt
         # The id stays what it always was, so no reader shows an entry twice; the link
         # opens the page of a long thread that holds the comment.
         ET.SubElement(entry, _atom("id")).text = f"{page}#c{e.id}"
-        ET.SubElement(entry, _atom("link"), rel="alternate", href=f"{page}?c={e.id}#c{e.id}")
+        ET.SubElement(entry, _atom("link"), rel="alternate", href=comment_link(page, e.id))
         ET.SubElement(entry, _atom("updated")).text = e.created_at.isoformat()
         author = ET.SubElement(entry, _atom("author"))
         ET.SubElement(author, _atom("name")).text = e.author

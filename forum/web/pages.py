@@ -45,6 +45,13 @@ def _thread_position(request: Request) -> tuple[str | None, int | None]:
     return request.query_params.get("after") or None, around
 
 
+def comment_link(thread_path: str, comment_id: int, query: str = "") -> str:
+    """A comment on its thread page: `c` (read back by `_thread_position`) opens the page
+    of a long thread that holds it, and the fragment scrolls to it."""
+    query = f"c={comment_id}&{query}" if query else f"c={comment_id}"
+    return f"{thread_path}?{query}#c{comment_id}"
+
+
 def render(request: Request, template: str, context: dict[str, Any], status: int = 200) -> Response:
     """Render a page; every page gets the CSRF token its forms need."""
     context = {"csrf_token": csrf_token(request), **context}
