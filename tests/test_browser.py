@@ -707,3 +707,57 @@ async def test_a_long_thread_pages_and_a_post_lands_on_its_page(open_context, se
     landed_png = tmp_path / "thread-landed.png"
     await page.screenshot(path=landed_png, full_page=True)
     print(f"landed screenshot: {landed_png}")
+
+
+async def test_a_post_with_javascript_goes_where_the_sort_puts_it(open_context, server, tmp_path):
+    """Newest first, a new comment is shown first; oldest first, last. On a page that is
+    not where the thread's newest comment goes, the reader is told where it went."""
+    context = await open_context()
+    page = await context.new_page()
+    thread_path = await blog_thread_path(page)
+    slug = thread_path.rsplit("/", 1)[1]
+    async with httpx.AsyncClient(base_url=server) as http:
+        listing = (await http.get("/api/v1/threads", params={"limit": 50})).json()
+        thread_id = next(t["id"] for t in listing["threads"] if t["slug"] == slug)
+        for i in range(60):
+            response = await http.post(
+                f"/api/v1/threads/{thread_id}/comments", json={"text": f"Filler number {i}"}
+            )
+            assert response.status_code == 201, response.text
+    top = page.locator("ol#comments > li.comment")
+    form = page.locator("form#comment-form")
+    note = form.locator(".form-status")
+
+    await page.goto(f"{thread_path}?sort=newest")
+    assert await top.first.locator(".body").inner_text() == "Filler number 59"
+    data = await post_with_js(form, "Newest of all, shown first")
+    assert await top.first.get_attribute("id") == f"c{data['id']}"
+    assert await note.inner_text() == ""
+    newest_png = tmp_path / "thread-newest-posted.png"
+    await page.screenshot(path=newest_png)  # the viewport: the new comment has the focus
+    print(f"\nnewest first, posted: {newest_png}")
+
+    await page.goto(thread_path)  # oldest first: 50 of 65 top-level comments, more to come
+    assert await top.count() == 50
+    data = await post_with_js(form, "Posted from the first page")
+    assert await top.last.get_attribute("id") == f"c{data['id']}"
+    assert "after the comments on the next pages" in await note.inner_text()
+    note_png = tmp_path / "thread-posted-elsewhere.png"
+    await form.screenshot(path=note_png)
+    print(f"the note under the form: {note_png}")
+
+    await page.get_by_role("link", name="More comments").click()
+    await page.wait_for_url(re.compile(r"after="))
+    data = await post_with_js(form, "Posted from the last page")
+    assert await top.last.get_attribute("id") == f"c{data['id']}"
+    assert await top.nth(await top.count() - 2).locator(".body").inner_text() == (
+        "Posted from the first page"
+    )
+    assert await note.inner_text() == ""
+
+    await page.get_by_role("link", name="Newest first").click()
+    await page.get_by_role("link", name="More comments").click()  # the second page
+    await page.wait_for_url(re.compile(r"after="))
+    data = await post_with_js(form, "Posted from the second page, newest first")
+    assert await top.first.get_attribute("id") == f"c{data['id']}"
+    assert "at the top of the first page" in await note.inner_text()

@@ -29,8 +29,15 @@ function fragmentToElement(html) {
 }
 
 function showError(form, message) {
-  const box = form.querySelector(".form-error");
-  box.textContent = message;
+  form.querySelector(".form-error").textContent = message;
+  form.querySelector(".form-status").textContent = "";
+}
+
+// What went right (held for a moderator, shown out of its place), not in the error's red.
+function showStatus(form, message) {
+  form.querySelector(".form-error").textContent = "";
+  form.querySelector(".form-status").textContent = "";
+  form.querySelector(".form-status").textContent = message;
 }
 
 async function postForm(form, url) {
@@ -52,11 +59,21 @@ async function postForm(form, url) {
   return { response, data };
 }
 
+// A new top-level comment is the thread's newest: first when the page lists the newest
+// first, else last. The list says when that place is on another page of the thread.
+const UNTIL_RELOAD = "it is shown here until you reload.";
+const ELSEWHERE = {
+  newest: `Your comment is posted. Its place is at the top of the first page; ${UNTIL_RELOAD}`,
+  oldest: `Your comment is posted. Its place is after the comments on the next pages; ${UNTIL_RELOAD}`,
+};
+
 function insertComment(li, parentId) {
   if (!parentId) {
-    document.querySelector("#comments").append(li);
+    const list = document.querySelector("#comments");
+    if (list.dataset.sort === "newest") list.prepend(li);
+    else list.append(li);
     document.querySelector(".discussion .empty")?.remove();
-    return;
+    return "newElsewhere" in list.dataset ? ELSEWHERE[list.dataset.sort] || "" : "";
   }
   const parent = document.getElementById(`c${parentId}`);
   let replies = parent.querySelector(":scope > ol.replies");
@@ -66,6 +83,7 @@ function insertComment(li, parentId) {
     parent.append(replies);
   }
   replies.append(li);
+  return "";
 }
 
 async function submitComment(event) {
@@ -80,7 +98,7 @@ async function submitComment(event) {
     if (response.status === 202 && data?.pending) {
       rememberName(author);
       form.querySelector("textarea[name=text]").value = "";
-      showError(form, data.message);
+      showStatus(form, data.message);
       return;
     }
     if (response.status !== 201 || !data) {
@@ -90,7 +108,7 @@ async function submitComment(event) {
     }
     rememberName(author);
     const li = fragmentToElement(data.fragment);
-    insertComment(li, data.parent_id);
+    const note = insertComment(li, data.parent_id);
     enhanceComment(li);
     if (form.classList.contains("inline-reply")) {
       form.remove();
@@ -101,6 +119,7 @@ async function submitComment(event) {
       preview.hidden = true;
       preview.replaceChildren();
     }
+    if (note) showStatus(form, note);
     li.tabIndex = -1;
     li.focus();
     history.replaceState(null, "", `#c${data.id}`);
@@ -192,6 +211,7 @@ function openReplyForm(link) {
   form.querySelector("[name=parent_id]").value = id;
   form.querySelector("textarea").value = "";
   form.querySelector(".form-error").textContent = "";
+  form.querySelector(".form-status").textContent = "";
   const preview = form.querySelector(".preview");
   preview.hidden = true;
   preview.replaceChildren();
