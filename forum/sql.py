@@ -351,6 +351,43 @@ async def root_rows(
     return [(row[0], _when(row[1])) for row in rows]
 
 
+async def root_window(
+    thread_id: int,
+    limit: int,
+    start: tuple[datetime, int],
+    *,
+    newest_first: bool = False,
+    inclusive: bool = False,
+) -> tuple[list[tuple], bool]:
+    """`root_rows` from `start`, and whether any top-level comment lies on the other side
+    of it (`start` itself too, unless `inclusive`): in one statement, each half a keyset
+    range on the (thread_id, created_at) index. A page from the middle of a thread says
+    by it whether a page comes before it."""
+    ahead, behind = ("<", ">") if newest_first else (">", "<")
+    order = "created_at DESC, id DESC" if newest_first else "created_at, id"
+    back = "created_at, id" if newest_first else "created_at DESC, id DESC"
+    base = "SELECT id, created_at FROM comment WHERE thread_id = $1 AND parent_id IS NULL"
+    same_ahead, same_behind = (f"{ahead}=", behind) if inclusive else (ahead, f"{behind}=")
+    rows = await raw_query(
+        f"SELECT id, created_at, 0 FROM ({base}"
+        f" AND (created_at {ahead} $3 OR (created_at = $3 AND id {same_ahead} $4))"
+        f" ORDER BY {order} LIMIT $2) AS ahead"
+        f" UNION ALL SELECT id, created_at, 1 FROM ({base}"
+        f" AND (created_at {behind} $3 OR (created_at = $3 AND id {same_behind} $4))"
+        f" ORDER BY {back} LIMIT 1) AS behind",
+        thread_id,
+        limit,
+        *start,
+    )
+    # UNION ALL promises no order: the page is put back in its own.
+    page = sorted(
+        ((row[0], _when(row[1])) for row in rows if not row[2]),
+        key=lambda root: (root[1], root[0]),
+        reverse=newest_first,
+    )
+    return page, any(row[2] for row in rows)
+
+
 async def root_of(comment_id: int, thread_id: int) -> tuple[int, datetime] | None:
     """(id, created_at) of the top-level comment `comment_id` hangs under (itself when
     it is one), or None when it is not in the thread: one walk up the parent chain."""

@@ -696,6 +696,12 @@ async def test_a_long_thread_pages_and_a_post_lands_on_its_page(open_context, se
     await page.screenshot(path=second_png, full_page=True)
     print(f"\nsecond page screenshot: {second_png}")
 
+    await page.get_by_role("link", name="Previous comments").click()
+    await page.wait_for_url(re.compile(r"before="))
+    assert await top.count() == 50
+    assert await page.get_by_role("link", name="Previous comments").count() == 0
+
+    await page.get_by_role("link", name="More comments").click()
     await page.get_by_role("link", name="Back to the first comments").click()
     form = page.locator("form#comment-form")
     await form.locator("textarea[name=text]").fill("Lands on the last page")

@@ -45,6 +45,23 @@ def more_link(page: str) -> str | None:
     return html.unescape(found.group(1)) if found else None
 
 
+def previous_link(page: str) -> str | None:
+    found = re.search(r'<a href="([^"]+)" rel="prev">Previous comments</a>', page)
+    return html.unescape(found.group(1)) if found else None
+
+
+async def walk_back(client, slug: str, url: str) -> list[str]:
+    """The page at `url`, then each page its "Previous comments" link leads to."""
+    pages: list[str] = []
+    while url is not None:
+        response = await client.get(url if url.startswith("/") else f"/t/{slug}{url}")
+        assert response.status_code == 200, response.text
+        pages.append(response.text)
+        url = previous_link(response.text)
+        assert len(pages) <= 5, "the links go round in circles"
+    return pages
+
+
 async def walk(client, slug: str, sort: str) -> list[str]:
     pages, url = [], f"/t/{slug}?sort={sort}"
     while url is not None:
@@ -77,6 +94,49 @@ async def test_the_pages_of_a_long_thread_add_up_to_it(client, sort):
     assert "Back to the first comments" not in pages[0]
     assert all("Back to the first comments" in page for page in pages[1:])
     assert more_link(pages[-1]) is None
+    # From the last page back: the same pages, in reverse, the first with no way back.
+    back = await walk_back(client, thread.slug, more_link(pages[-2]))
+    assert [shown(page) for page in back] == [shown(page) for page in pages[::-1]]
+    assert previous_link(back[-1]) is None and "Back to the first comments" not in back[-1]
+
+
+@pytest.mark.parametrize("sort", ["oldest", "newest"])
+async def test_from_a_comment_the_pages_lead_back_to_the_start(client, sort):
+    """A link into the middle of a thread opens a page that starts there; "Previous
+    comments" leads back a page at a time to the first, and "More comments" on from
+    each of those pages joins up with where the reader came in."""
+    thread, roots, parent_of = await long_thread(f"Back {sort}")
+    order = roots if sort == "oldest" else roots[::-1]
+    entry = order[73]
+    back = await walk_back(client, thread.slug, f"?sort={sort}&c={entry}")
+    tops = [[c for c in shown(page) if c not in parent_of] for page in back]
+    assert tops[0][0] == entry
+    assert [c for page in tops[::-1] for c in page] == order  # nothing missed, none twice
+    assert [len(page) for page in tops[1:]] == [ROOTS_PER_PAGE, 73 - ROOTS_PER_PAGE]
+    assert "Back to the first comments" not in back[-1] and previous_link(back[-1]) is None
+    onward = (await client.get(f"/t/{thread.slug}{more_link(back[1])}")).text
+    assert shown(onward) == shown(back[0])
+
+
+async def test_a_link_to_the_first_comment_is_the_first_page(client):
+    thread, roots, _ = await long_thread("First of many")
+    page = (await client.get(f"/t/{thread.slug}?c={roots[0]}")).text
+    assert shown(page)[0] == roots[0]
+    assert "Back to the first comments" not in page and previous_link(page) is None
+    assert more_link(page) is not None
+
+
+async def test_a_page_before_costs_what_a_page_after_does(client):
+    thread, _, _ = await long_thread("Costs back")
+    first = (await client.get(f"/t/{thread.slug}")).text
+    second = (await client.get(f"/t/{thread.slug}{more_link(first)}")).text
+    with counting() as queries:
+        response = await client.get(f"/t/{thread.slug}{previous_link(second)}")
+    assert response.status_code == 200
+    assert shown(response.text) == shown(first)
+    comment_queries = [q for q in queries if "FROM COMMENT" in q.upper()]
+    assert len(comment_queries) == 2, queries  # the page's top-level comments, their replies
+    assert "LIMIT" in comment_queries[0].upper() and "OFFSET" not in comment_queries[0].upper()
 
 
 async def test_a_thread_of_one_page_is_read_in_one_query_and_links_nowhere(client):
@@ -133,14 +193,21 @@ async def test_posting_without_javascript_lands_on_the_page_with_the_new_comment
 
 
 @pytest.mark.parametrize(
-    ("query", "field"),
-    [("after=not-a-cursor", "cursor"), ("c=abc", "c"), ("c=-4", "c"), ("c=0", "c")],
+    ("query", "message"),
+    [
+        ("after=not-a-cursor", "cursor is not one"),
+        ("before=bm90IGpzb24", "cursor is not one"),
+        ("after=x&before=y", "not both"),
+        ("c=abc", "comment id"),
+        ("c=-4", "comment id"),
+        ("c=0", "comment id"),
+    ],
 )
-async def test_bad_positions_are_a_clear_error(client, query, field):
-    thread, _, _ = await long_thread(f"Bad {field} {query}")
+async def test_bad_positions_are_a_clear_error(client, query, message):
+    thread, _, _ = await long_thread(f"Bad {query}")
     response = await client.get(f"/t/{thread.slug}?{query}")
     assert response.status_code == 422, response.text
-    assert "cursor" in response.text or "comment id" in response.text
+    assert message in response.text
 
 
 async def test_a_comments_own_page_reads_that_comment_and_its_replies_only(client):

@@ -32,6 +32,7 @@ from forum.sql import (
     post_target_row,
     root_of,
     root_rows,
+    root_window,
     stored_json,
     subtree_rows,
     subtree_rows_as_stored,
@@ -295,6 +296,7 @@ class TreePage:
     comments: list[CommentNode]
     next_cursor: str | None  # where the next page starts; None at the end
     first: bool  # whether this page starts at the thread's first top-level comment
+    prev_cursor: str | None = None  # where the page before this one ends; None on the first
 
 
 async def comment_tree_page(
@@ -304,28 +306,56 @@ async def comment_tree_page(
     newest_first: bool = False,
     cursor: str | None = None,
     around: int | None = None,
+    before: str | None = None,
 ) -> TreePage:
     """Up to `limit` top-level comments with their replies: those after `cursor`, or
-    from the one that `around` (any comment's id) hangs under, or from the start.
+    the `limit` just before `before`, or from the one that `around` (any comment's id)
+    hangs under, or from the start.
 
     The reader pages show a thread this way, so a thread of thousands of comments
     costs a page of them, not all of them. A thread with no more visible comments
     than `limit` is read whole (`fits_one_page`), in the one query `comment_tree`
     makes. A comment that is not in the thread leaves `around` at the start.
+
+    Pages are counted from where the reader came in: a page opened at a comment, and
+    the pages before and after it, need not line up with the pages from the start.
     """
     start = _decode_cursor(cursor) if cursor else None
-    if start is None and fits_one_page(thread, limit):
+    end = _decode_cursor(before) if before and start is None else None
+    if start is None and end is None and fits_one_page(thread, limit):
         return TreePage(await comment_tree(thread, newest_first=newest_first), None, True)
-    root = await root_of(around, thread.id) if around is not None and start is None else None
-    if root is not None:
-        start = (root[1], root[0])
-    root_ids, next_cursor = await _root_page(
-        thread.id, limit, start, newest_first=newest_first, inclusive=root is not None
-    )
-    rows = await subtree_rows(root_ids)
+    root = None
+    if around is not None and start is None and end is None:
+        root = await root_of(around, thread.id)
+        if root is not None:
+            start = (root[1], root[0])
+    if end is not None:
+        # Read backwards from `end`, nearest first; one more than a page says whether
+        # this page is the first.
+        back, ahead = await root_window(thread.id, limit + 1, end, newest_first=not newest_first)
+        if not back:  # nothing before it: the thread's first page
+            return await comment_tree_page(thread, limit=limit, newest_first=newest_first)
+        page, first = back[:limit][::-1], len(back) <= limit
+        next_cursor = _root_cursor(page[-1]) if ahead else None
+    else:
+        if start is None:
+            found, behind = await root_rows(thread.id, limit + 1, newest_first=newest_first), False
+        else:
+            found, behind = await root_window(
+                thread.id, limit + 1, start, newest_first=newest_first, inclusive=root is not None
+            )
+        page, first = found[:limit], not behind
+        next_cursor = _root_cursor(page[-1]) if len(found) > limit else None
+    rows = await subtree_rows([root_id for root_id, _ in page])
     with paused_gc():
         tree = build_tree(rows, newest_first=newest_first)
-    return TreePage(tree, next_cursor, start is None)
+    prev_cursor = _root_cursor(page[0]) if page and not first else None
+    return TreePage(tree, next_cursor, first, prev_cursor)
+
+
+def _root_cursor(root: tuple[int, datetime]) -> str:
+    """The cursor at a top-level comment, from its (id, created_at)."""
+    return _encode_cursor(root[1], root[0])
 
 
 def build_tree(rows: list[tuple], *, newest_first: bool = False) -> list[CommentNode]:
@@ -390,23 +420,14 @@ async def thread_for_json(
 
 
 async def _root_page(
-    thread_id: int,
-    limit: int,
-    start: tuple[datetime, int] | None,
-    *,
-    newest_first: bool = False,
-    inclusive: bool = False,
+    thread_id: int, limit: int, start: tuple[datetime, int] | None
 ) -> tuple[list[int], str | None]:
-    """The ids of one page of top-level comments, and the cursor of the next page (None
-    at the end): one more than a page is read to tell whether there is one."""
-    roots = await root_rows(
-        thread_id, limit + 1, start, newest_first=newest_first, inclusive=inclusive
-    )
+    """The ids of one page of top-level comments, oldest first, and the cursor of the
+    next page (None at the end): one more than a page is read to tell whether there is
+    one."""
+    roots = await root_rows(thread_id, limit + 1, start)
     page = roots[:limit]
-    more = len(roots) > limit
-    return [root_id for root_id, _ in page], (
-        _encode_cursor(page[-1][1], page[-1][0]) if more else None
-    )
+    return [root_id for root_id, _ in page], (_root_cursor(page[-1]) if roots[limit:] else None)
 
 
 def fits_one_page(thread: Thread | ThreadHeader, limit: int) -> bool:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 import time
+from dataclasses import dataclass
 from typing import Any
 
 from starlette.requests import Request
@@ -33,16 +34,28 @@ def _sort(request: Request) -> str:
     return sort
 
 
-def _thread_position(request: Request) -> tuple[str | None, int | None]:
-    """(cursor, comment id): where on the thread the page starts, from `after` (a
-    "More comments" link) or `c` (a link to one comment, such as after posting)."""
-    raw = request.query_params.get("c")
+@dataclass(frozen=True)
+class Position:
+    """Where on a thread a page starts: after a cursor ("More comments"), before one
+    ("Previous comments"), at the top-level comment a comment hangs under (`c`: a link
+    to one comment, such as after posting), or at the start."""
+
+    after: str | None = None
+    before: str | None = None
+    around: int | None = None
+
+
+def _thread_position(request: Request) -> Position:
+    params = request.query_params
     around = None
-    if raw is not None:
-        around = row_id(raw)
+    if params.get("c") is not None:
+        around = row_id(params["c"])
         if around is None:
             raise Invalid("c must be a comment id.", field="c")
-    return request.query_params.get("after") or None, around
+    after, before = params.get("after") or None, params.get("before") or None
+    if after and before:
+        raise Invalid("A page starts after one comment or ends before one, not both.", "before")
+    return Position(after, before, around)
 
 
 def comment_link(thread_path: str, comment_id: int, query: str = "") -> str:
@@ -80,14 +93,14 @@ async def render_thread(
 ) -> Response:
     """The thread page; also re-shown with the poster's text when a no-JS post fails."""
     sort = _sort(request)
-    cursor, around = _thread_position(request)
+    position = _thread_position(request)
     ownership = request.app.state.ownership
     owned, owned_sources = ownership.owned(request), ownership.sources_owned(request)
     shared = page = None
     if not owned and not owned_sources and "reported" not in request.query_params:
-        shared = await _readers_comments(request, thread, sort, cursor, around)
+        shared = await _readers_comments(request, thread, sort, position)
     else:
-        page = await _tree_page(thread, sort, cursor, around)
+        page = await _tree_page(thread, sort, position)
     response = render(
         request,
         "pages/thread.html",
@@ -111,16 +124,19 @@ async def render_thread(
     return response
 
 
-async def _tree_page(
-    thread: Thread, sort: str, cursor: str | None, around: int | None
-) -> threads.TreePage:
+async def _tree_page(thread: Thread, sort: str, position: Position) -> threads.TreePage:
     return await threads.comment_tree_page(
-        thread, limit=ROOTS_PER_PAGE, newest_first=SORTS[sort], cursor=cursor, around=around
+        thread,
+        limit=ROOTS_PER_PAGE,
+        newest_first=SORTS[sort],
+        cursor=position.after,
+        before=position.before,
+        around=position.around,
     )
 
 
 async def _readers_comments(
-    request: Request, thread: Thread, sort: str, cursor: str | None, around: int | None
+    request: Request, thread: Thread, sort: str, position: Position
 ) -> bytes:
     """The comment list as every reader who owns none of its comments sees it, rendered
     once and kept in the read cache; each reader's own CSRF token is put into its forms.
@@ -134,11 +150,12 @@ async def _readers_comments(
     state = request.app.state
     minute = int(time.time()) // 60
     # A thread of one page shows the same list wherever a link points into it.
-    at = None if threads.fits_one_page(thread, ROOTS_PER_PAGE) else around
-    key = ("page", thread.id, thread.version, sort, minute, cursor, at)
+    if threads.fits_one_page(thread, ROOTS_PER_PAGE):
+        position = Position(position.after, position.before)
+    key = ("page", thread.id, thread.version, sort, minute, position)
     entry = state.thread_cache.get(key)
     if entry is None:
-        page = await _tree_page(thread, sort, cursor, around)
+        page = await _tree_page(thread, sort, position)
         html = state.templates.get_template("pages/thread_comments.html").render(
             request=request,
             thread=thread,
