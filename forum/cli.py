@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import getpass
 import json
 import sys
@@ -12,7 +13,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from forum import db
+from forum import db, workers
 from forum.content import claim_eval, claim_train
 from forum.content.claim_model import MODEL_PATH
 from forum.errors import DomainError
@@ -137,18 +138,23 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
         return 0
 
     asyncio.run(_with_db(settings, prepare))
-    uvicorn.run(
-        "forum.app:app_from_env",
-        factory=True,
-        host=args.host,
-        port=args.port,
-        workers=args.workers,
-        proxy_headers=True,
-        log_level=args.log_level,
+    options = {
+        "factory": True,
+        "host": args.host,
+        "port": args.port,
+        "workers": args.workers,
+        "proxy_headers": True,
+        "log_level": args.log_level,
         # Access lines are logged at info: above it they are never printed, and
         # uvicorn would still format each request's client and path to drop them.
-        access_log=args.log_level in ("info", "debug"),
-    )
+        "access_log": args.log_level in ("info", "debug"),
+    }
+    if args.workers > 1 and workers.balances_connections():
+        config = uvicorn.Config("forum.app:app_from_env", **options)
+        with contextlib.suppress(KeyboardInterrupt):
+            workers.OwnSocketPerWorker(config).run()
+    else:
+        uvicorn.run("forum.app:app_from_env", **options)
     return 0
 
 
