@@ -204,6 +204,22 @@ async def blog_thread_path(page: Any) -> str:
     return href
 
 
+async def long_blog_thread(page: Any, server: str, fillers: int = 60) -> str:
+    """The seed blog thread's path, after `fillers` more top-level comments ("Filler
+    number 0", 1, ...) went in through the API: past a page of them."""
+    thread_path = await blog_thread_path(page)
+    slug = thread_path.rsplit("/", 1)[1]
+    async with httpx.AsyncClient(base_url=server) as http:
+        listing = (await http.get("/api/v1/threads", params={"limit": 50})).json()
+        thread_id = next(t["id"] for t in listing["threads"] if t["slug"] == slug)
+        for i in range(fillers):
+            response = await http.post(
+                f"/api/v1/threads/{thread_id}/comments", json={"text": f"Filler number {i}"}
+            )
+            assert response.status_code == 201, response.text
+    return thread_path
+
+
 def comment(page: Any, comment_id: int | str) -> Any:
     return page.locator(f"li.comment#c{comment_id}")
 
@@ -673,16 +689,7 @@ async def test_a_long_thread_pages_and_a_post_lands_on_its_page(open_context, se
     without a script lands on the page that shows it."""
     context = await open_context(java_script_enabled=False)
     page = await context.new_page()
-    thread_path = await blog_thread_path(page)
-    slug = thread_path.rsplit("/", 1)[1]
-    async with httpx.AsyncClient(base_url=server) as http:
-        thread_id = (await http.get("/api/v1/threads", params={"limit": 50})).json()
-        thread_id = next(t["id"] for t in thread_id["threads"] if t["slug"] == slug)
-        for i in range(60):
-            response = await http.post(
-                f"/api/v1/threads/{thread_id}/comments", json={"text": f"Filler number {i}"}
-            )
-            assert response.status_code == 201, response.text
+    thread_path = await long_blog_thread(page, server)
     await page.goto(thread_path)
     top = page.locator("ol#comments > li.comment")
     assert await top.count() == 50
@@ -720,16 +727,7 @@ async def test_a_post_with_javascript_goes_where_the_sort_puts_it(open_context, 
     not where the thread's newest comment goes, the reader is told where it went."""
     context = await open_context()
     page = await context.new_page()
-    thread_path = await blog_thread_path(page)
-    slug = thread_path.rsplit("/", 1)[1]
-    async with httpx.AsyncClient(base_url=server) as http:
-        listing = (await http.get("/api/v1/threads", params={"limit": 50})).json()
-        thread_id = next(t["id"] for t in listing["threads"] if t["slug"] == slug)
-        for i in range(60):
-            response = await http.post(
-                f"/api/v1/threads/{thread_id}/comments", json={"text": f"Filler number {i}"}
-            )
-            assert response.status_code == 201, response.text
+    thread_path = await long_blog_thread(page, server)
     top = page.locator("ol#comments > li.comment")
     form = page.locator("form#comment-form")
     note = form.locator(".form-status")

@@ -50,27 +50,25 @@ def previous_link(page: str) -> str | None:
     return html.unescape(found.group(1)) if found else None
 
 
-async def walk_back(client, slug: str, url: str) -> list[str]:
-    """The page at `url`, then each page its "Previous comments" link leads to."""
+async def follow(client, slug: str, url: str | None, link) -> list[str]:
+    """The page at `url`, then each page that `link` (`more_link`, `previous_link`) of
+    the last one leads to, until there is none."""
     pages: list[str] = []
     while url is not None:
         response = await client.get(url if url.startswith("/") else f"/t/{slug}{url}")
         assert response.status_code == 200, response.text
         pages.append(response.text)
-        url = previous_link(response.text)
+        url = link(response.text)
         assert len(pages) <= 5, "the links go round in circles"
     return pages
 
 
 async def walk(client, slug: str, sort: str) -> list[str]:
-    pages, url = [], f"/t/{slug}?sort={sort}"
-    while url is not None:
-        response = await client.get(url if url.startswith("/") else f"/t/{slug}{url}")
-        assert response.status_code == 200, response.text
-        pages.append(response.text)
-        url = more_link(response.text)
-        assert len(pages) <= 5, "the links go round in circles"
-    return pages
+    return await follow(client, slug, f"/t/{slug}?sort={sort}", more_link)
+
+
+async def walk_back(client, slug: str, url: str | None) -> list[str]:
+    return await follow(client, slug, url, previous_link)
 
 
 @pytest.mark.parametrize("sort", ["oldest", "newest"])
