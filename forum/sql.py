@@ -328,6 +328,19 @@ async def thread_comment_rows_as_stored(thread_id: int) -> list[tuple]:
     return await raw_query(COMMENT_ROWS_SQL, thread_id)
 
 
+def _roots_sql(after: bool, *, newest_first: bool, inclusive: bool, limit: str = "$2") -> str:
+    """Top-level comments of thread $1 in one order, past the (created_at, id) in $3 and
+    $4 when `after` (or from it, `inclusive`): a keyset range on the (thread_id,
+    created_at) index, in either direction."""
+    sql = "SELECT id, created_at FROM comment WHERE thread_id = $1 AND parent_id IS NULL"
+    if after:
+        past = "<" if newest_first else ">"
+        same = f"{past}=" if inclusive else past
+        sql += f" AND (created_at {past} $3 OR (created_at = $3 AND id {same} $4))"
+    order = "created_at DESC, id DESC" if newest_first else "created_at, id"
+    return f"{sql} ORDER BY {order} LIMIT {limit}"
+
+
 async def root_rows(
     thread_id: int,
     limit: int,
@@ -337,17 +350,9 @@ async def root_rows(
     inclusive: bool = False,
 ) -> list[tuple]:
     """(id, created_at) of up to `limit` top-level comments, oldest (or newest) first,
-    past the (created_at, id) of `after` in that order, or from it with `inclusive`:
-    keyset paging over the (thread_id, created_at) index, in either direction."""
-    sql = "SELECT id, created_at FROM comment WHERE thread_id = $1 AND parent_id IS NULL"
-    args: list[object] = [thread_id, limit]
-    if after is not None:
-        past = "<" if newest_first else ">"
-        same = f"{past}=" if inclusive else past
-        sql += f" AND (created_at {past} $3 OR (created_at = $3 AND id {same} $4))"
-        args += list(after)
-    order = "created_at DESC, id DESC" if newest_first else "created_at, id"
-    rows = await raw_query(f"{sql} ORDER BY {order} LIMIT $2", *args)
+    past the (created_at, id) of `after` in that order, or from it with `inclusive`."""
+    sql = _roots_sql(after is not None, newest_first=newest_first, inclusive=inclusive)
+    rows = await raw_query(sql, thread_id, limit, *(after or ()))
     return [(row[0], _when(row[1])) for row in rows]
 
 
@@ -360,21 +365,13 @@ async def root_window(
     inclusive: bool = False,
 ) -> tuple[list[tuple], bool]:
     """`root_rows` from `start`, and whether any top-level comment lies on the other side
-    of it (`start` itself too, unless `inclusive`): in one statement, each half a keyset
-    range on the (thread_id, created_at) index. A page from the middle of a thread says
-    by it whether a page comes before it."""
-    ahead, behind = ("<", ">") if newest_first else (">", "<")
-    order = "created_at DESC, id DESC" if newest_first else "created_at, id"
-    back = "created_at, id" if newest_first else "created_at DESC, id DESC"
-    base = "SELECT id, created_at FROM comment WHERE thread_id = $1 AND parent_id IS NULL"
-    same_ahead, same_behind = (f"{ahead}=", behind) if inclusive else (ahead, f"{behind}=")
+    of it (`start` itself too, unless `inclusive`): in one statement of two keyset ranges.
+    A page from the middle of a thread says by it whether a page comes before it."""
+    ahead = _roots_sql(True, newest_first=newest_first, inclusive=inclusive)
+    behind = _roots_sql(True, newest_first=not newest_first, inclusive=not inclusive, limit="1")
     rows = await raw_query(
-        f"SELECT id, created_at, 0 FROM ({base}"
-        f" AND (created_at {ahead} $3 OR (created_at = $3 AND id {same_ahead} $4))"
-        f" ORDER BY {order} LIMIT $2) AS ahead"
-        f" UNION ALL SELECT id, created_at, 1 FROM ({base}"
-        f" AND (created_at {behind} $3 OR (created_at = $3 AND id {same_behind} $4))"
-        f" ORDER BY {back} LIMIT 1) AS behind",
+        f"SELECT id, created_at, 0 FROM ({ahead}) AS ahead"
+        f" UNION ALL SELECT id, created_at, 1 FROM ({behind}) AS behind",
         thread_id,
         limit,
         *start,
