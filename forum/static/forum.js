@@ -36,7 +36,6 @@ function showError(form, message) {
 // What went right (held for a moderator, shown out of its place), not in the error's red.
 function showStatus(form, message) {
   form.querySelector(".form-error").textContent = "";
-  form.querySelector(".form-status").textContent = "";
   form.querySelector(".form-status").textContent = message;
 }
 
