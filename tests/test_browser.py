@@ -765,3 +765,31 @@ async def test_a_post_with_javascript_goes_where_the_sort_puts_it(open_context, 
     data = await post_with_js(form, "Posted from the second page, newest first")
     assert await top.first.get_attribute("id") == f"c{data['id']}"
     assert "at the top of the first page" in await note.inner_text()
+
+
+async def test_a_held_comment_is_announced_in_the_status_line(browser, settings, tmp_path):
+    """On a pre-moderated site a comment posted with the script is not shown; the reader
+    is told it waits for a moderator, in the status line rather than the error's red."""
+    env = {"FORUM_POST_RATE": "off", "FORUM_PREMODERATION": "1"}
+    async with forum_server(settings, env, log_name="premoderated.log") as base:
+        context = await browser.new_context(base_url=base)
+        context.set_default_timeout(TIMEOUT_MS)
+        try:
+            page = await context.new_page()
+            await page.goto(await blog_thread_path(page))
+            form = page.locator("form#comment-form")
+            before = await page.locator("li.comment").count()
+            await form.locator("textarea[name=text]").fill("Waiting for a moderator")
+            async with page.expect_response(lambda r: r.request.method == "POST") as info:
+                await form.get_by_role("button", name="Post comment").click()
+            assert (await info.value).status == 202
+            status = form.locator(".form-status")
+            await expect(status).to_contain_text("approved")
+            assert await form.locator(".form-error").inner_text() == ""
+            assert await page.locator("li.comment").count() == before
+            assert await form.locator("textarea[name=text]").input_value() == ""
+            held_png = tmp_path / "held-comment.png"
+            await form.screenshot(path=held_png)
+            print(f"\nheld comment status: {held_png}")
+        finally:
+            await context.close()
