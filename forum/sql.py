@@ -9,21 +9,16 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from functools import cache
-from typing import TypeVar
 
 from tortoise import connections
 from tortoise.backends.base.client import BaseDBAsyncClient, TransactionalDBClient
-from tortoise.exceptions import IntegrityError, OperationalError
 
 from forum.gcpause import paused_gc
 from forum.models import Comment
-
-Statement = tuple[str, Sequence[object]]
-T = TypeVar("T")
+from forum.sqlite_thread import Statement, on_sqlite_thread, write_together
 
 
 def _for_sqlite(sql: str, args: Sequence[object]) -> Statement:
@@ -136,7 +131,8 @@ async def insert_comment(
     transaction held SQLite's one writer lock, which the other server processes wait
     on, across all of them. Here PostgreSQL gets one statement (the UPDATE as a
     data-modifying CTE, which runs whether or not it is read) and SQLite one call on
-    its connection's thread that begins, writes both rows and commits.
+    its connection's thread that begins, writes both rows and commits, together with
+    the other posts waiting at that moment (`sqlite_thread.write_together`).
 
     Without `bump` the caller's transaction holds the row and bumps the thread later.
     """
@@ -160,87 +156,7 @@ async def insert_comment(
     if not bump or isinstance(conn, TransactionalDBClient):  # in the caller's transaction
         ids = [await conn.execute_insert(sql, list(args)) for sql, args in statements]
         return ids[0]
-    return await _on_sqlite_thread(conn, _write_in_one_transaction, statements)
-
-
-async def _on_sqlite_thread(
-    conn: BaseDBAsyncClient,
-    work: Callable[[sqlite3.Connection, list[Statement]], T],
-    statements: list[Statement],
-) -> T:
-    """`work(sqlite3_connection, statements)`, run on aiosqlite's thread in one hand-off.
-
-    Tortoise's lock is held, so nothing else runs on the connection meanwhile. aiosqlite
-    runs a plain function on its thread with `_execute`, the method its own public ones
-    are made of. The statements are logged as Tortoise logs its own, so query counts
-    (tests/test_queries.py) still see them.
-    """
-    for sql, args in statements:
-        conn.log.debug("%s: %s", sql, args)
-    async with conn.acquire_connection() as aio:
-        return await aio._execute(work, aio._conn, statements)
-
-
-# Waits between tries for SQLite's writer lock, in seconds: from about what one post
-# holds it for, doubling up to a millisecond.
-FIRST_LOCK_WAIT = 0.00003
-LONGEST_LOCK_WAIT = 0.001
-
-
-def begin_immediate(db: sqlite3.Connection) -> None:
-    """BEGIN IMMEDIATE, waiting for the writer lock in steps the size of a post's hold.
-
-    SQLite's own busy handler sleeps 1, 2, 5, 10 ms and more between tries, while a
-    post holds the lock for a tenth of a millisecond or so. Under a stream of posts from
-    several processes, a worker that found the lock taken slept several times longer
-    than the lock stayed taken, and every other query of that worker, on the same
-    connection's one thread, waited behind it: both cores sat partly idle. Here the
-    tries are 30 us apart at first, doubling to 1 ms, until the connection's busy timeout
-    has passed; then SQLite's "database is locked" error is raised as before. The busy
-    timeout is put back before returning, so other statements wait as they always did.
-    """
-    timeout_ms = db.execute("PRAGMA busy_timeout").fetchone()[0]
-    db.execute("PRAGMA busy_timeout = 0")
-    try:
-        deadline = time.monotonic() + timeout_ms / 1000
-        wait = FIRST_LOCK_WAIT
-        while True:
-            try:
-                db.execute("BEGIN IMMEDIATE")
-                return
-            except sqlite3.OperationalError as exc:
-                busy = exc.sqlite_errorcode & 0xFF == sqlite3.SQLITE_BUSY
-                if not busy or time.monotonic() >= deadline:
-                    raise
-            time.sleep(wait)
-            wait = min(wait * 2, LONGEST_LOCK_WAIT)
-    finally:
-        db.execute(f"PRAGMA busy_timeout = {int(timeout_ms)}")
-
-
-def _write_in_one_transaction(db: sqlite3.Connection, statements: list[Statement]) -> int:
-    """Runs on aiosqlite's thread: BEGIN IMMEDIATE takes the writer lock up front (or
-    waits for it, `begin_immediate`), so the statements never fail half-way for a lock
-    another process took first. Returns the first statement's new row id.
-
-    SQLite's errors leave as Tortoise's, as they would through the ORM."""
-    try:
-        begin_immediate(db)
-    except sqlite3.OperationalError as exc:
-        raise OperationalError(exc) from exc
-    try:
-        first_id = db.execute(*statements[0]).lastrowid
-        for sql, args in statements[1:]:
-            db.execute(sql, args)
-        db.execute("COMMIT")
-    except BaseException as exc:
-        db.execute("ROLLBACK")
-        if isinstance(exc, sqlite3.IntegrityError):
-            raise IntegrityError(exc) from exc
-        if isinstance(exc, sqlite3.OperationalError):
-            raise OperationalError(exc) from exc
-        raise
-    return first_id
+    return await write_together(conn, statements)
 
 
 THREAD_HEADER_SQL = (
@@ -267,7 +183,7 @@ async def thread_header_and_rows(thread_id: int) -> tuple[tuple | None, list[tup
         _for_sqlite(THREAD_HEADER_SQL, [thread_id]),
         _for_sqlite(COMMENT_ROWS_SQL, [thread_id]),
     ]
-    header, rows = await _on_sqlite_thread(conn, _read_thread, statements)
+    header, rows = await on_sqlite_thread(conn, _read_thread, statements)
     return (_header(header) if header else None), rows
 
 

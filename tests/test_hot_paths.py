@@ -19,7 +19,8 @@ from forum.errors import Conflict
 from forum.models import Comment, CommentStatus, Thread
 from forum.services import accounts, moderation, threads
 from forum.services.comments import NewComment, add_source, delete_comment, post_comment
-from forum.sql import begin_immediate, json_time, raw_query
+from forum.sql import json_time, raw_query
+from forum.sqlite_thread import begin_immediate
 from tests.conftest import MinutesPage, http_server
 
 pytestmark = pytest.mark.usefixtures("database")
