@@ -127,6 +127,11 @@ def open_connections(port: int, count: int) -> list[socket.socket]:
     return connections
 
 
+def supervisor_listening(leader: int, port: int) -> set[int]:
+    states = port_sockets(port)
+    return {i for i in socket_inodes(leader) if states.get(i) == LISTEN}
+
+
 def held_by(leader: int, port: int) -> dict[int, int]:
     """Worker pid -> how many established connections on `port` it holds."""
     states = port_sockets(port)
@@ -141,8 +146,12 @@ async def test_each_worker_listens_on_its_own_socket_and_takes_its_share(setting
         own = listeners(process.pid, port)
         first, second = own.values()
         assert first and second and not first & second, own  # one socket each, not shared
-        parent = {i for i in socket_inodes(process.pid) if port_sockets(port).get(i) == LISTEN}
-        assert not parent, "the supervisor kept a listening socket of its own"
+        # The supervisor drops its copies of the workers' sockets on its next turn (0.5 s).
+        await until(
+            lambda: not supervisor_listening(process.pid, port),
+            "the supervisor to close its copies of the workers' sockets",
+            timeout=5,
+        )
 
         connections = open_connections(port, CONNECTIONS)
         try:
