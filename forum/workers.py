@@ -2,10 +2,9 @@
 
 uvicorn's `--workers` binds one socket in the parent and every worker accepts from it. The
 worker whose event loop wakes first accepts every connection waiting, so a burst of new
-connections can land all on one worker: a benchmark's 32 connections split 0/32 in one run
-of four here, and that run posted at half the rate of the others. Behind a load balancer
-that keeps a pool of long-lived connections open, one worker would carry them all while
-the others sat idle.
+connections lands unevenly: a benchmark's 32 connections split 5/27, 9/23 and 10/22 here.
+Behind a load balancer that keeps a pool of long-lived connections open, the worker
+holding most of them queues while the others idle.
 
 On Linux each worker here gets its own socket, bound with SO_REUSEPORT to the same
 address, and the kernel spreads new connections across them by a hash of each
